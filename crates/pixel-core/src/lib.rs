@@ -1,0 +1,6 @@
+//! The domain core of Pixel Manager & Conversions API.
+//!
+//! Pure Rust: no `spin-sdk`, no `wasmtime`, no I/O. Clock, randomness and storage come in from
+//! the caller (see [`kv::KvStore`]), so every rule is tested natively and deterministically.
+
+pub mod kv;
