@@ -4,3 +4,6 @@
 //! the caller (see [`kv::KvStore`]), so every rule is tested natively and deterministically.
 
 pub mod kv;
+pub mod platform;
+
+pub use platform::{Platform, StandardEvent};
