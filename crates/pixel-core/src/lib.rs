@@ -3,6 +3,8 @@
 //! Pure Rust: no `spin-sdk`, no `wasmtime`, no I/O. Clock, randomness and storage come in from
 //! the caller (see [`kv::KvStore`]), so every rule is tested natively and deterministically.
 
+// ENGINEERS AT WORK: read crates/pixel-core/WORK-SPLIT.md before editing this crate.
+
 pub mod kv;
 pub mod platform;
 
