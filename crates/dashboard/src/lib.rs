@@ -1,9 +1,15 @@
-//! `dashboard`: serves the built web app under `/dashboard/marketing/pixels`.
+//! `dashboard`: serves the built web app (`web/dist`, mounted at `/` by `spin.toml`)
+//! under `/dashboard/marketing/pixels/`.
+//!
+//! Everything that decides what to answer lives in pure modules, tested natively:
+//! [`path`] turns the request path into a file to read (or refuses it),
+//! [`headers`] picks content type, cache policy, encoding and `ETag`,
+//! [`serve`] puts them together over a small [`serve::Files`] trait.
+//! The Spin adapter in `component` only reads the filesystem and converts types.
 
-use spin_sdk::http::{IntoResponse, Request};
-use spin_sdk::http_service;
+pub mod headers;
+pub mod path;
+pub mod serve;
 
-#[http_service]
-async fn handle(_req: Request) -> impl IntoResponse {
-    "dashboard"
-}
+#[cfg(target_arch = "wasm32")]
+mod component;
