@@ -5,7 +5,10 @@
 
 // ENGINEERS AT WORK: read crates/pixel-core/WORK-SPLIT.md before editing this crate.
 
+pub mod event;
+pub mod hash;
 pub mod kv;
+pub mod normalize;
 pub mod platform;
 
 pub use platform::{Platform, StandardEvent};
