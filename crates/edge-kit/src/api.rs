@@ -81,8 +81,18 @@ impl ApiError {
                 code,
                 message,
                 details,
-            } => (StatusCode::BAD_REQUEST, code, message.clone(), details.clone()),
-            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m.clone(), Value::Null),
+            } => (
+                StatusCode::BAD_REQUEST,
+                code,
+                message.clone(),
+                details.clone(),
+            ),
+            ApiError::Unauthorized(m) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                m.clone(),
+                Value::Null,
+            ),
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone(), Value::Null),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone(), Value::Null),
             ApiError::MethodNotAllowed(allow) => (
@@ -110,7 +120,12 @@ impl ApiError {
                 message.clone(),
                 details.clone(),
             ),
-            ApiError::BadGateway(m) => (StatusCode::BAD_GATEWAY, "bad_gateway", m.clone(), Value::Null),
+            ApiError::BadGateway(m) => (
+                StatusCode::BAD_GATEWAY,
+                "bad_gateway",
+                m.clone(),
+                Value::Null,
+            ),
             ApiError::Internal(cause) => {
                 eprintln!("internal error: {cause}");
                 (
@@ -207,7 +222,12 @@ pub async fn read_json<T: DeserializeOwned>(req: Request) -> Result<T, ApiError>
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_none_or(|ct| {
-            let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let ct = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             ct == "application/json" || ct.ends_with("+json")
         });
     if !is_json {
@@ -237,7 +257,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
                 details: Value::Null,
             }
         } else {
-            let field = if path == "." { "body".to_string() } else { path };
+            let field = if path == "." {
+                "body".to_string()
+            } else {
+                path
+            };
             ApiError::field(&field, "invalid", inner.to_string())
         }
     })

@@ -52,7 +52,11 @@ pub fn authenticate(req: &Request, secret: &str) -> Result<Caller, ApiError> {
     let tenant = match (claims.role, query_tenant) {
         (Role::SystemAdmin, Some(t)) if valid_tenant(&t) => t,
         (Role::SystemAdmin, Some(_)) => {
-            return Err(ApiError::field("tenantId", "invalid", "not a valid tenant id"));
+            return Err(ApiError::field(
+                "tenantId",
+                "invalid",
+                "not a valid tenant id",
+            ));
         }
         (Role::TrainerAdmin, Some(t)) if t != claims.tenant => {
             return Err(ApiError::Forbidden(
@@ -69,22 +73,28 @@ pub fn verify_token(token: &str, secret: &str) -> Result<Claims, ApiError> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.set_required_spec_claims(&["exp", "sub"]);
     validation.leeway = 30;
-    let data = decode::<Claims>(token, &DecodingKey::from_secret(secret.as_bytes()), &validation)
-        .map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind;
-            let why = match e.kind() {
-                ErrorKind::ExpiredSignature => "the token has expired",
-                ErrorKind::InvalidSignature => "the token's signature is invalid",
-                ErrorKind::InvalidAlgorithm => "the token must be signed with HS256",
-                ErrorKind::MissingRequiredClaim(_) | ErrorKind::Json(_) => {
-                    "the token lacks the claims sub, tenant, role, exp"
-                }
-                _ => "the token is malformed",
-            };
-            ApiError::Unauthorized(why.into())
-        })?;
+    let data = decode::<Claims>(
+        token,
+        &DecodingKey::from_secret(secret.as_bytes()),
+        &validation,
+    )
+    .map_err(|e| {
+        use jsonwebtoken::errors::ErrorKind;
+        let why = match e.kind() {
+            ErrorKind::ExpiredSignature => "the token has expired",
+            ErrorKind::InvalidSignature => "the token's signature is invalid",
+            ErrorKind::InvalidAlgorithm => "the token must be signed with HS256",
+            ErrorKind::MissingRequiredClaim(_) | ErrorKind::Json(_) => {
+                "the token lacks the claims sub, tenant, role, exp"
+            }
+            _ => "the token is malformed",
+        };
+        ApiError::Unauthorized(why.into())
+    })?;
     if !valid_tenant(&data.claims.tenant) {
-        return Err(ApiError::Unauthorized("the token's tenant is invalid".into()));
+        return Err(ApiError::Unauthorized(
+            "the token's tenant is invalid".into(),
+        ));
     }
     Ok(data.claims)
 }

@@ -46,19 +46,24 @@ impl KvStore for SpinStore {
     }
 
     async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
-        self.store.set(key, value).await.map_err(|e| self.err("set", e))
+        self.store
+            .set(key, value)
+            .await
+            .map_err(|e| self.err("set", e))
     }
 
     async fn delete(&self, key: &str) -> Result<(), KvError> {
-        self.store.delete(key).await.map_err(|e| self.err("delete", e))
+        self.store
+            .delete(key)
+            .await
+            .map_err(|e| self.err("delete", e))
     }
 
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let pairs =
-            batch::get_many(&self.bucket, keys).map_err(|e| self.err("get-many", e))?;
+        let pairs = batch::get_many(&self.bucket, keys).map_err(|e| self.err("get-many", e))?;
         // The interface answers pairs; do not rely on their order matching the request.
         let mut found: std::collections::HashMap<String, Option<Vec<u8>>> =
             pairs.into_iter().collect();

@@ -8,3 +8,4 @@ pub mod api;
 pub mod auth;
 pub mod host;
 pub mod kv;
+pub mod outbound;
