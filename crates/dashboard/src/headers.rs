@@ -32,7 +32,17 @@ pub fn content_type(extension: Option<&str>) -> &'static str {
 pub fn is_compressible(extension: Option<&str>) -> bool {
     matches!(
         extension.unwrap_or_default(),
-        "html" | "htm" | "js" | "mjs" | "css" | "json" | "map" | "svg" | "txt" | "webmanifest" | "wasm"
+        "html"
+            | "htm"
+            | "js"
+            | "mjs"
+            | "css"
+            | "json"
+            | "map"
+            | "svg"
+            | "txt"
+            | "webmanifest"
+            | "wasm"
     )
 }
 
@@ -107,7 +117,9 @@ pub fn etag(body: &[u8], encoding: Option<Encoding>) -> String {
         hash ^= u64::from(*byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    let suffix = encoding.map(|e| format!("-{}", e.header())).unwrap_or_default();
+    let suffix = encoding
+        .map(|e| format!("-{}", e.header()))
+        .unwrap_or_default();
     format!("\"{:x}-{hash:016x}{suffix}\"", body.len())
 }
 
@@ -117,7 +129,10 @@ pub fn not_modified(if_none_match: Option<&str>, etag: &str) -> bool {
         return false;
     };
     let ours = etag.trim_start_matches("W/");
-    header.split(',').map(str::trim).any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == ours)
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == ours)
 }
 
 #[cfg(test)]

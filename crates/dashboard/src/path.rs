@@ -101,8 +101,14 @@ mod tests {
             ("", Target::File("index.html".into())),
             ("/", Target::File("index.html".into())),
             ("/index.html", Target::File("index.html".into())),
-            ("/assets/index-3f2a9c.js", Target::File("assets/index-3f2a9c.js".into())),
-            ("/assets//index-3f2a9c.js", Target::File("assets/index-3f2a9c.js".into())),
+            (
+                "/assets/index-3f2a9c.js",
+                Target::File("assets/index-3f2a9c.js".into()),
+            ),
+            (
+                "/assets//index-3f2a9c.js",
+                Target::File("assets/index-3f2a9c.js".into()),
+            ),
             ("/favicon.svg?v=2", Target::File("favicon.svg".into())),
             ("/config/42/logs", Target::AppRoute),
             ("/nuevo", Target::AppRoute),
@@ -134,8 +140,14 @@ mod tests {
 
     #[test]
     fn path_info_prefers_spin_header_and_strips_base_otherwise() {
-        assert_eq!(path_info(Some("/assets/a.js"), "/whatever"), Some("/assets/a.js"));
-        assert_eq!(path_info(None, "/dashboard/marketing/pixels/assets/a.js"), Some("/assets/a.js"));
+        assert_eq!(
+            path_info(Some("/assets/a.js"), "/whatever"),
+            Some("/assets/a.js")
+        );
+        assert_eq!(
+            path_info(None, "/dashboard/marketing/pixels/assets/a.js"),
+            Some("/assets/a.js")
+        );
         assert_eq!(path_info(None, "/dashboard/marketing/pixels"), Some(""));
         assert_eq!(path_info(None, "/dashboard/marketing/pixelsXYZ"), None);
         assert_eq!(path_info(None, "/api/v1/marketing"), None);

@@ -29,7 +29,10 @@ pub struct Reply {
 
 impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -66,9 +69,13 @@ pub fn serve(req: &Req<'_>, files: &impl Files) -> Reply {
         headers::CACHE_REVALIDATE
     };
 
-    let mut reply = Reply { status: 200, headers: Vec::new(), body: Vec::new() }
-        .with("cache-control", cache)
-        .with("etag", &etag);
+    let mut reply = Reply {
+        status: 200,
+        headers: Vec::new(),
+        body: Vec::new(),
+    }
+    .with("cache-control", cache)
+    .with("etag", &etag);
     if compressible {
         reply = reply.with("vary", "Accept-Encoding");
     }
@@ -84,7 +91,9 @@ pub fn serve(req: &Req<'_>, files: &impl Files) -> Reply {
     }
     if extension.as_deref() == Some("html") {
         // The page may carry `?token=` for an instant: never send it on as a Referer.
-        reply = reply.with("referrer-policy", "no-referrer").with("content-security-policy", CSP);
+        reply = reply
+            .with("referrer-policy", "no-referrer")
+            .with("content-security-policy", CSP);
     }
     if !head {
         reply.body = body;
@@ -110,9 +119,13 @@ fn pick_encoding(
 }
 
 fn plain(status: u16, message: &str) -> Reply {
-    Reply { status, headers: Vec::new(), body: message.as_bytes().to_vec() }
-        .with("content-type", "text/plain; charset=utf-8")
-        .with("cache-control", "no-store")
+    Reply {
+        status,
+        headers: Vec::new(),
+        body: message.as_bytes().to_vec(),
+    }
+    .with("content-type", "text/plain; charset=utf-8")
+    .with("cache-control", "no-store")
 }
 
 impl Reply {

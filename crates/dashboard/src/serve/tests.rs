@@ -22,15 +22,25 @@ fn dist() -> Dist {
 }
 
 fn get(path: &str) -> Req<'_> {
-    Req { method: "GET", path_info: Some(path), ..Req::default() }
+    Req {
+        method: "GET",
+        path_info: Some(path),
+        ..Req::default()
+    }
 }
 
 #[test]
 fn hashed_assets_are_immutable_with_their_type() {
     let reply = serve(&get("/assets/index-3f2a9c.js"), &dist());
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.header("content-type"), Some("text/javascript; charset=utf-8"));
-    assert_eq!(reply.header("cache-control"), Some(headers::CACHE_IMMUTABLE));
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(
+        reply.header("cache-control"),
+        Some(headers::CACHE_IMMUTABLE)
+    );
     assert_eq!(reply.header("content-encoding"), None);
     assert_eq!(reply.body, b"console.log(1)");
 }
@@ -41,7 +51,10 @@ fn index_is_revalidated_and_carries_referrer_policy() {
         let reply = serve(&get(path), &dist());
         assert_eq!(reply.status, 200, "{path}");
         assert_eq!(reply.header("cache-control"), Some("no-cache"));
-        assert_eq!(reply.header("content-type"), Some("text/html; charset=utf-8"));
+        assert_eq!(
+            reply.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
         assert_eq!(reply.header("referrer-policy"), Some("no-referrer"));
         assert!(reply.header("content-security-policy").is_some());
     }
@@ -65,12 +78,19 @@ fn missing_assets_are_404_not_index() {
 #[test]
 fn traversal_is_refused() {
     assert_eq!(serve(&get("/../../etc/passwd"), &dist()).status, 400);
-    assert_eq!(serve(&get("/assets/%2e%2e/%2e%2e/etc/passwd"), &dist()).status, 400);
+    assert_eq!(
+        serve(&get("/assets/%2e%2e/%2e%2e/etc/passwd"), &dist()).status,
+        400
+    );
 }
 
 #[test]
 fn outside_the_base_is_404() {
-    let req = Req { method: "GET", path_info: None, ..Req::default() };
+    let req = Req {
+        method: "GET",
+        path_info: None,
+        ..Req::default()
+    };
     assert_eq!(serve(&req, &dist()).status, 404);
 }
 
@@ -126,17 +146,28 @@ fn etag_round_trip_gives_304_without_body() {
 
 #[test]
 fn head_has_headers_but_no_body() {
-    let req = Req { method: "HEAD", path_info: Some("/assets/index-3f2a9c.js"), ..Req::default() };
+    let req = Req {
+        method: "HEAD",
+        path_info: Some("/assets/index-3f2a9c.js"),
+        ..Req::default()
+    };
     let reply = serve(&req, &dist());
     assert_eq!(reply.status, 200);
     assert!(reply.body.is_empty());
-    assert_eq!(reply.header("content-type"), Some("text/javascript; charset=utf-8"));
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
     assert!(reply.header("etag").is_some());
 }
 
 #[test]
 fn other_methods_are_405() {
-    let req = Req { method: "POST", path_info: Some("/"), ..Req::default() };
+    let req = Req {
+        method: "POST",
+        path_info: Some("/"),
+        ..Req::default()
+    };
     let reply = serve(&req, &dist());
     assert_eq!(reply.status, 405);
     assert_eq!(reply.header("allow"), Some("GET, HEAD"));

@@ -1,0 +1,144 @@
+// The config API's shapes (issue 4 and issue 5): field names exactly as the contract writes them.
+
+export type Platform = 'Meta' | 'Google' | 'TikTok';
+
+export const PLATFORMS: readonly Platform[] = ['Meta', 'Google', 'TikTok'];
+
+export type StandardEvent =
+  | 'PAGE_VIEW'
+  | 'VIEW_CONTENT'
+  | 'LEAD'
+  | 'SCHEDULE'
+  | 'INITIATE_CHECKOUT'
+  | 'PURCHASE'
+  | 'SUBSCRIBE'
+  | 'COMPLETE_REGISTRATION'
+  | 'START_TRIAL'
+  | 'CONTACT'
+  | 'ADD_TO_CART'
+  | 'ADD_PAYMENT_INFO'
+  | 'SEARCH'
+  | 'SUBMIT_APPLICATION';
+
+export const STANDARD_EVENTS: readonly StandardEvent[] = [
+  'PAGE_VIEW',
+  'VIEW_CONTENT',
+  'LEAD',
+  'SCHEDULE',
+  'INITIATE_CHECKOUT',
+  'PURCHASE',
+  'SUBSCRIBE',
+  'COMPLETE_REGISTRATION',
+  'START_TRIAL',
+  'CONTACT',
+  'ADD_TO_CART',
+  'ADD_PAYMENT_INFO',
+  'SEARCH',
+  'SUBMIT_APPLICATION',
+];
+
+/** TrainerERP's own event names and the standard event each one maps to by default. */
+export const DEFAULT_EVENT_MAPPINGS: Readonly<Record<string, StandardEvent>> = {
+  'cliente.pago_exitoso': 'PURCHASE',
+  'lead.registrado': 'LEAD',
+  'cita.agendada': 'SCHEDULE',
+  'checkout.iniciado': 'INITIATE_CHECKOUT',
+  'suscripcion.renovada': 'SUBSCRIBE',
+  'pagina.vista': 'PAGE_VIEW',
+  'contenido.visto': 'VIEW_CONTENT',
+};
+
+export type HealthStatus = 'ok' | 'credentials_invalid' | 'unverified';
+
+export interface Health {
+  status: HealthStatus;
+  lastError?: string | null;
+  checkedAt?: string | null;
+}
+
+export interface LastEvent {
+  time: string;
+  status: string;
+}
+
+export interface TrackingConfig {
+  id: string;
+  platform: Platform;
+  pixelId: string;
+  isActive: boolean;
+  createdAt: string;
+  updatedAt: string;
+  trackedEvents: StandardEvent[];
+  eventMappings: Record<string, StandardEvent>;
+  /** Issue 4 says "health says whether the credentials work and the last platform error"; a bare string is accepted too. */
+  health: Health | HealthStatus;
+  lastEvent: LastEvent | null;
+  testEventCode?: string | null;
+  loginCustomerId?: string | null;
+  conversionActions?: Partial<Record<StandardEvent, string>> | null;
+}
+
+export interface CreateConfigBody {
+  platform: Platform;
+  pixelId: string;
+  apiAccessToken: string;
+  trackedEvents?: StandardEvent[];
+  eventMappings?: Record<string, StandardEvent>;
+  testEventCode?: string;
+  loginCustomerId?: string;
+  conversionActions?: Partial<Record<StandardEvent, string>>;
+}
+
+export type UpdateConfigBody = Partial<
+  Pick<
+    CreateConfigBody,
+    'apiAccessToken' | 'trackedEvents' | 'eventMappings' | 'testEventCode' | 'loginCustomerId' | 'conversionActions'
+  >
+> & { isActive?: boolean };
+
+export interface LogEntry {
+  id: string;
+  timestamp: string;
+  eventName: string;
+  status: string;
+  responseCode: number | null;
+  errorMessage?: string | null;
+  payload: unknown;
+  latencyMs: number | null;
+  attempt: number;
+}
+
+export interface DeadLetter {
+  id: string;
+  eventName?: string;
+  eventId?: string;
+  reason?: string;
+  errorMessage?: string;
+  responseCode?: number | null;
+  failedAt?: string;
+  timestamp?: string;
+  attempts?: number;
+  payload?: unknown;
+}
+
+/** `GET /tracking-stats`: issue 5 names the figures; the field names follow the API's camelCase. */
+export interface TrackingStats {
+  days?: number;
+  eventsSent: number;
+  successRate: number | null;
+  eventsByType: Record<string, number>;
+  avgLatencyMs: number | null;
+  p95LatencyMs?: number | null;
+  deadLettered?: number;
+  activeConfigs: number;
+  /** Estimated match quality per event type, 0-10 (Meta's own EMQ when available). */
+  matchQuality?: Record<string, number> | number | null;
+}
+
+export interface TestEventResult {
+  ok?: boolean;
+  success?: boolean;
+  status?: string;
+  responseCode?: number;
+  message?: string;
+}

@@ -1,0 +1,56 @@
+import { useFormikContext } from 'formik';
+import { STANDARD_EVENTS, type StandardEvent } from '../../api/types';
+import { S } from '../../strings';
+import type { PixelFormValues } from './schema';
+
+export function EventsStep({ serverError }: { serverError?: string }) {
+  const { values, setFieldValue, errors, submitCount } = useFormikContext<PixelFormValues>();
+  const error = (submitCount > 0 && typeof errors.mappings === 'string' ? errors.mappings : '') || serverError || '';
+  return (
+    <fieldset className="mappings">
+      <legend>{S.modal.mappingHeading}</legend>
+      <p className="hint">{S.modal.mappingHint}</p>
+      <table>
+        <tbody>
+          {Object.entries(values.mappings).map(([trainer, row]) => {
+            const checkboxId = `send-${trainer}`;
+            return (
+              <tr key={trainer}>
+                <td>
+                  <input
+                    id={checkboxId}
+                    type="checkbox"
+                    checked={row.send}
+                    onChange={(e) => setFieldValue(`mappings.${trainer}`, { ...row, send: e.target.checked })}
+                  />{' '}
+                  <label htmlFor={checkboxId}>
+                    {S.events.trainer[trainer] ?? trainer} <code>{trainer}</code>
+                  </label>
+                </td>
+                <td>
+                  <select
+                    aria-label={S.events.mappingLabel(trainer)}
+                    value={row.event}
+                    disabled={!row.send}
+                    onChange={(e) =>
+                      setFieldValue(`mappings.${trainer}`, { ...row, event: e.target.value as StandardEvent })
+                    }
+                  >
+                    {STANDARD_EVENTS.map((ev) => (
+                      <option key={ev} value={ev}>
+                        {S.events.label[ev]} ({ev})
+                      </option>
+                    ))}
+                  </select>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <p className="field-error" role="alert">
+        {error}
+      </p>
+    </fieldset>
+  );
+}

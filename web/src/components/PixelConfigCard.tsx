@@ -1,0 +1,151 @@
+// One connected pixel: identity, health, the on/off switch and its actions.
+import { Switch } from '@headlessui/react';
+import { useState } from 'react';
+import { toApiError } from '../api/client';
+import type { TestEventResult, TrackingConfig } from '../api/types';
+import { S } from '../strings';
+import { ConfirmDialog } from './ConfirmDialog';
+import { healthOf } from './health';
+import { PlatformLogo } from './PlatformLogo';
+
+export interface PixelConfigCardProps {
+  config: TrackingConfig;
+  /** Optimistic in the caller's cache; a rejection means it was rolled back. */
+  onToggleStatus: (id: string, newStatus: boolean) => Promise<unknown>;
+  onEdit: (config: TrackingConfig) => void;
+  onViewLogs: (config: TrackingConfig) => void;
+  onSendTest: (id: string) => Promise<TestEventResult>;
+  onDelete: (id: string) => Promise<unknown>;
+}
+
+type TestState = { kind: 'idle' } | { kind: 'sending' } | { kind: 'ok'; text: string } | { kind: 'failed'; text: string };
+
+export function PixelConfigCard({ config, onToggleStatus, onEdit, onViewLogs, onSendTest, onDelete }: PixelConfigCardProps) {
+  const [toggleError, setToggleError] = useState<string | null>(null);
+  const [test, setTest] = useState<TestState>({ kind: 'idle' });
+  const [confirming, setConfirming] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+  const health = healthOf(config);
+  const name = S.card.actionsFor(config.platform, config.pixelId);
+
+  const toggle = async (next: boolean) => {
+    setToggleError(null);
+    try {
+      await onToggleStatus(config.id, next);
+    } catch {
+      setToggleError(S.card.toggleFailed);
+    }
+  };
+
+  const sendTest = async () => {
+    setTest({ kind: 'sending' });
+    try {
+      const result = await onSendTest(config.id);
+      const rejected = result?.ok === false || result?.success === false;
+      setTest(
+        rejected
+          ? { kind: 'failed', text: S.card.testFailed(result.message ?? S.errors.generic) }
+          : { kind: 'ok', text: result?.message ? `${S.card.testOk} ${result.message}` : S.card.testOk },
+      );
+    } catch (e) {
+      const err = toApiError(e);
+      setTest({ kind: 'failed', text: S.card.testFailed(err.message || (err.status === null ? S.errors.network : S.errors.generic)) });
+    }
+  };
+
+  const remove = async () => {
+    setDeleting(true);
+    setDeleteError(null);
+    try {
+      await onDelete(config.id);
+      setConfirming(false);
+    } catch {
+      setDeleteError(S.card.deleteFailed);
+    } finally {
+      setDeleting(false);
+    }
+  };
+
+  return (
+    <article className="card" aria-label={name}>
+      <header className="card-head">
+        <PlatformLogo platform={config.platform} />
+        <div className="card-title">
+          <h3>{S.platform.short[config.platform]}</h3>
+          <p>
+            <span className="muted">{S.card.pixelId(config.platform)}: </span>
+            <code>{config.pixelId}</code>
+          </p>
+        </div>
+        <span className={`badge badge-${health.status}`}>{S.health[health.status]}</span>
+      </header>
+
+      {health.lastError && (
+        <p className="card-error">
+          <span className="muted">{S.card.lastError}: </span>
+          {health.lastError}
+        </p>
+      )}
+
+      <div className="card-switch">
+        <Switch
+          checked={config.isActive}
+          onChange={toggle}
+          aria-label={S.card.toggleLabel(config.platform, config.pixelId)}
+          className={`switch${config.isActive ? ' on' : ''}`}
+        >
+          <span className="switch-knob" aria-hidden="true" />
+        </Switch>
+        <span aria-hidden="true">{config.isActive ? S.card.activeOn : S.card.activeOff}</span>
+      </div>
+      <p role="alert" className="field-error">
+        {toggleError ?? ''}
+      </p>
+
+      <p className="card-last">
+        <span className="muted">{S.card.lastEvent}: </span>
+        {config.lastEvent ? (
+          <>
+            {S.time.format(config.lastEvent.time)} ·{' '}
+            <span className={`status status-${config.lastEvent.status}`}>
+              {S.logs.status[config.lastEvent.status] ?? config.lastEvent.status}
+            </span>
+          </>
+        ) : (
+          S.card.noEvents
+        )}
+      </p>
+      <p className="muted small">{S.card.trackedEvents(config.trackedEvents?.length ?? 0)}</p>
+
+      <div className="card-actions">
+        <button type="button" className="secondary" onClick={() => onEdit(config)}>
+          {S.card.edit}
+        </button>
+        <button type="button" className="secondary" onClick={() => onViewLogs(config)}>
+          {S.card.logs}
+        </button>
+        <button type="button" className="secondary" onClick={sendTest} disabled={test.kind === 'sending'}>
+          {test.kind === 'sending' ? S.card.testing : S.card.test}
+        </button>
+        <button type="button" className="danger-link" onClick={() => setConfirming(true)}>
+          {S.card.delete}
+        </button>
+      </div>
+      <p aria-live="polite" className={test.kind === 'failed' ? 'field-error' : 'ok-text'}>
+        {test.kind === 'ok' || test.kind === 'failed' ? test.text : ''}
+      </p>
+
+      <ConfirmDialog
+        open={confirming}
+        title={S.confirmDelete.title}
+        body={S.confirmDelete.body(config.platform, config.pixelId)}
+        confirmLabel={S.confirmDelete.confirm}
+        busy={deleting}
+        error={deleteError}
+        onConfirm={remove}
+        onClose={() => setConfirming(false)}
+      />
+    </article>
+  );
+}

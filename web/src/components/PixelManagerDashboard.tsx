@@ -1,0 +1,107 @@
+// The page: KPIs, the connected pixels (or the empty state), the modal, logs, and the guides.
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useApi } from '../api/ApiContext';
+import { toApiError } from '../api/client';
+import { api } from '../api/endpoints';
+import type { TrackingConfig } from '../api/types';
+import { usePixelConfigurations } from '../hooks/usePixelConfigurations';
+import { S } from '../strings';
+import { AddPixelModal } from './AddPixelModal/AddPixelModal';
+import { DedupGuide } from './DedupGuide';
+import { KpiPanel } from './KpiPanel';
+import { LogsDialog } from './LogsDialog';
+import { PixelConfigCard } from './PixelConfigCard';
+
+export function PixelManagerDashboard() {
+  const { data, isLoading, isError, error, refetch, updatePixelStatus, deletePixel } = usePixelConfigurations();
+  const http = useApi();
+  const qc = useQueryClient();
+  const [modal, setModal] = useState<{ open: boolean; config: TrackingConfig | null }>({ open: false, config: null });
+  const [logsFor, setLogsFor] = useState<TrackingConfig | null>(null);
+
+  const openAdd = () => setModal({ open: true, config: null });
+  const sendTest = async (id: string) => {
+    try {
+      return await api.sendTest(http, id);
+    } finally {
+      void qc.invalidateQueries({ queryKey: ['logs', id] });
+      void qc.invalidateQueries({ queryKey: ['tracking-configs'] });
+    }
+  };
+  const configs = data ?? [];
+
+  return (
+    <main className="page">
+      <header className="page-head">
+        <div>
+          <h1>{S.app.title}</h1>
+          <p className="muted">{S.app.subtitle}</p>
+        </div>
+        {configs.length > 0 && (
+          <button type="button" className="primary" onClick={openAdd}>
+            {S.app.addPixel}
+          </button>
+        )}
+      </header>
+
+      <p className="note" role="note">
+        {S.app.delayNote}
+      </p>
+
+      {isLoading && (
+        <p role="status" className="state">
+          {S.app.loading}
+        </p>
+      )}
+
+      {isError && (
+        <div role="alert" className="state error">
+          <h2>{S.app.errorTitle}</h2>
+          <p>{toApiError(error).status === null ? S.errors.network : toApiError(error).message || S.errors.generic}</p>
+          <button type="button" className="secondary" onClick={() => void refetch()}>
+            {S.app.retry}
+          </button>
+        </div>
+      )}
+
+      {!isLoading && !isError && configs.length === 0 && (
+        <section className="state empty" aria-labelledby="empty-title">
+          <h2 id="empty-title">{S.app.emptyTitle}</h2>
+          <p>{S.app.emptyBody}</p>
+          <button type="button" className="primary" onClick={openAdd}>
+            {S.app.emptyCta}
+          </button>
+        </section>
+      )}
+
+      {configs.length > 0 && (
+        <>
+          <KpiPanel fallbackActive={configs.filter((c) => c.isActive).length} />
+          <section aria-labelledby="configs-heading">
+            <h2 id="configs-heading">{S.app.configsHeading}</h2>
+            <ul className="cards">
+              {configs.map((config) => (
+                <li key={config.id}>
+                  <PixelConfigCard
+                    config={config}
+                    onToggleStatus={updatePixelStatus}
+                    onEdit={(c) => setModal({ open: true, config: c })}
+                    onViewLogs={setLogsFor}
+                    onSendTest={sendTest}
+                    onDelete={deletePixel}
+                  />
+                </li>
+              ))}
+            </ul>
+          </section>
+        </>
+      )}
+
+      <DedupGuide />
+
+      <AddPixelModal open={modal.open} config={modal.config} onClose={() => setModal({ open: false, config: null })} />
+      <LogsDialog config={logsFor} onClose={() => setLogsFor(null)} />
+    </main>
+  );
+}

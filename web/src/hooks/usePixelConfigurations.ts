@@ -1,0 +1,78 @@
+// react-query over the tracking-configs endpoints: the list, and the four mutations the
+// dashboard needs, each keeping the cached list right (optimistic toggle, invalidation).
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useApi } from '../api/ApiContext';
+import { api } from '../api/endpoints';
+import type { CreateConfigBody, TrackingConfig, UpdateConfigBody } from '../api/types';
+
+export const CONFIGS_KEY = ['tracking-configs'] as const;
+export const STATS_KEY = ['tracking-stats'] as const;
+
+function replaceIn(qc: QueryClient, updated: TrackingConfig) {
+  qc.setQueryData<TrackingConfig[]>(CONFIGS_KEY, (old) => {
+    if (!old) return [updated];
+    return old.some((c) => c.id === updated.id) ? old.map((c) => (c.id === updated.id ? updated : c)) : [...old, updated];
+  });
+}
+
+export function usePixelConfigurations() {
+  const http = useApi();
+  const qc = useQueryClient();
+  const invalidate = () =>
+    Promise.all([qc.invalidateQueries({ queryKey: CONFIGS_KEY }), qc.invalidateQueries({ queryKey: STATS_KEY })]);
+
+  const query = useQuery({ queryKey: CONFIGS_KEY, queryFn: () => api.listConfigs(http) });
+
+  const add = useMutation({
+    mutationFn: (body: CreateConfigBody) => api.createConfig(http, body),
+    onSuccess: (created) => replaceIn(qc, created),
+    onSettled: invalidate,
+  });
+
+  const status = useMutation({
+    mutationFn: ({ id, isActive }: { id: string; isActive: boolean }) => api.updateConfig(http, id, { isActive }),
+    onMutate: async ({ id, isActive }) => {
+      // Stop a refetch in flight from overwriting the optimistic value.
+      await qc.cancelQueries({ queryKey: CONFIGS_KEY });
+      const previous = qc.getQueryData<TrackingConfig[]>(CONFIGS_KEY);
+      qc.setQueryData<TrackingConfig[]>(CONFIGS_KEY, (old) => old?.map((c) => (c.id === id ? { ...c, isActive } : c)));
+      return { previous };
+    },
+    onError: (_error, _vars, context) => {
+      if (context?.previous) qc.setQueryData(CONFIGS_KEY, context.previous);
+    },
+    onSuccess: (updated) => {
+      if (updated && typeof updated === 'object' && 'id' in updated) replaceIn(qc, updated);
+    },
+    onSettled: invalidate,
+  });
+
+  const update = useMutation({
+    mutationFn: ({ id, body }: { id: string; body: UpdateConfigBody }) => api.updateConfig(http, id, body),
+    onSuccess: (updated) => replaceIn(qc, updated),
+    onSettled: invalidate,
+  });
+
+  const remove = useMutation({
+    mutationFn: (id: string) => api.deleteConfig(http, id),
+    onSuccess: (_void, id) => {
+      qc.setQueryData<TrackingConfig[]>(CONFIGS_KEY, (old) => old?.filter((c) => c.id !== id));
+      qc.removeQueries({ queryKey: ['logs', id] });
+    },
+    onSettled: invalidate,
+  });
+
+  return {
+    data: query.data,
+    isLoading: query.isLoading,
+    isError: query.isError,
+    error: query.error,
+    refetch: query.refetch,
+    addPixel: (body: CreateConfigBody) => add.mutateAsync(body),
+    updatePixelStatus: (id: string, isActive: boolean) => status.mutateAsync({ id, isActive }),
+    updatePixel: (id: string, body: UpdateConfigBody) => update.mutateAsync({ id, body }),
+    deletePixel: (id: string) => remove.mutateAsync(id),
+  };
+}
+
+export type PixelConfigurations = ReturnType<typeof usePixelConfigurations>;
