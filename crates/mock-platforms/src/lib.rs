@@ -1,9 +1,115 @@
-//! The mock platform server: Meta, TikTok and Google on one port, by path.
+//! The mock platform server: Meta Conversions API, TikTok Events API 2.0, Google Ads
+//! `uploadClickConversions` and Google OAuth on one port, each at its real paths, so that pointing
+//! the app's `*_api_url` variables at `http://127.0.0.1:PORT` is all a test or demo needs.
+//!
+//! It validates like the platforms (the rules in `shared/PLATFORMS.md`), answers with their error
+//! shapes and codes, records every request (`GET /_mock/requests`), tallies what it accepted
+//! (`GET /_mock/received`) and takes faults on demand (`POST /_mock/faults`). Any token or refresh
+//! token beginning with `invalid` is rejected as that platform rejects a bad token.
+//!
+//! Codemap: `server` (accept, route, record, faults, `/_mock/*`), `state` (what is remembered),
+//! `http` (request/reply types), `meta` + `meta_events` + `meta_quality`, `tiktok`,
+//! `google` + `google_rows`, `oauth`.
+
+mod google;
+mod google_rows;
+mod http;
+mod meta;
+mod meta_events;
+mod meta_quality;
+mod oauth;
+mod server;
+mod state;
+mod tiktok;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use state::{Accounts, EventTally, Fault, Platform, Received, RecordedRequest};
 
 /// Serve the mock platforms on `addr` until the process ends.
 pub async fn serve(addr: SocketAddr) -> anyhow::Result<()> {
-    let _listener = tokio::net::TcpListener::bind(addr).await?;
-    anyhow::bail!("not built yet")
+    let listener = TcpListener::bind(addr).await?;
+    eprintln!(
+        "mock platforms listening on http://{}",
+        listener.local_addr()?
+    );
+    server::run(listener, Arc::new(state::State::default())).await;
+    Ok(())
+}
+
+/// Start the mock in the background on the current tokio runtime; port 0 picks a free port.
+pub async fn spawn(addr: SocketAddr) -> anyhow::Result<MockServer> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let state = Arc::new(state::State::default());
+    let task = tokio::spawn(server::run(listener, state.clone()));
+    Ok(MockServer {
+        addr,
+        state,
+        task: Some(task),
+    })
+}
+
+/// A running mock; dropping it (or `shutdown`) stops it and closes its connections.
+pub struct MockServer {
+    pub addr: SocketAddr,
+    state: Arc<state::State>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// `http://127.0.0.1:PORT`, the value for every `*_api_url` variable.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every request so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.requests(None)
+    }
+
+    /// The requests to one platform, oldest first.
+    pub fn requests_for(&self, platform: Platform) -> Vec<RecordedRequest> {
+        self.state.requests(Some(platform))
+    }
+
+    /// Forget recorded requests and accepted conversions (faults stay armed).
+    pub fn clear(&self) {
+        self.state.clear_requests();
+        self.state.clear_received();
+    }
+
+    /// Arm a fault; it replaces an armed fault of the same platform and path filter.
+    pub fn set_fault(&self, fault: Fault) {
+        self.state.set_fault(fault);
+    }
+
+    pub fn clear_faults(&self) {
+        self.state.clear_faults();
+    }
+
+    /// What each platform accepted, per account and event name.
+    pub fn received(&self) -> Received {
+        self.state.received()
+    }
+
+    /// Stop serving and wait until the listener is closed.
+    pub async fn shutdown(mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
 }
