@@ -226,12 +226,19 @@ mod tests {
         assert!(EventId::parse(&"x".repeat(129)).is_err());
         // A numeric id from JSON is refused rather than silently becoming a number later.
         assert!(serde_json::from_str::<EventId>("42").is_err());
-        assert_eq!(serde_json::to_string(&EventId::parse("42").unwrap()).unwrap(), "\"42\"");
+        assert_eq!(
+            serde_json::to_string(&EventId::parse("42").unwrap()).unwrap(),
+            "\"42\""
+        );
     }
 
     #[test]
     fn an_event_round_trips_through_storage() {
-        let mut e = Event::new(EventId::parse("e1").unwrap(), StandardEvent::Purchase, 1_700_000_000);
+        let mut e = Event::new(
+            EventId::parse("e1").unwrap(),
+            StandardEvent::Purchase,
+            1_700_000_000,
+        );
         e.custom.value = Some(49.9);
         e.custom.currency = Some("EUR".into());
         e.click_ids.gclid = Some("Cj0KCQ".into());

@@ -9,6 +9,8 @@ pub mod event;
 pub mod hash;
 pub mod kv;
 pub mod normalize;
+pub mod outcome;
 pub mod platform;
+pub mod platforms;
 
 pub use platform::{Platform, StandardEvent};

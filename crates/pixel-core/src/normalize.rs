@@ -140,7 +140,12 @@ pub fn name(raw: &str) -> Option<String> {
 /// City: lowercase, no spaces, no punctuation (`"San Sebastián de los Reyes"` ->
 /// `"sansebastiándelosreyes"`).
 pub fn city(raw: &str) -> Option<String> {
-    non_empty(raw.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect())
+    non_empty(
+        raw.to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect(),
+    )
 }
 
 /// State or province: lowercase, letters and digits only (Meta asks for the 2-letter code in
@@ -174,7 +179,11 @@ pub fn country(raw: &str) -> Option<String> {
 
 /// Date of birth as `YYYYMMDD`, from `YYYY-MM-DD`, `YYYY/MM/DD` or `YYYYMMDD`.
 pub fn date_of_birth(raw: &str) -> Option<String> {
-    let digits: String = raw.trim().chars().filter(|c| *c != '-' && *c != '/').collect();
+    let digits: String = raw
+        .trim()
+        .chars()
+        .filter(|c| *c != '-' && *c != '/')
+        .collect();
     if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

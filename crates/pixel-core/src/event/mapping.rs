@@ -87,7 +87,10 @@ mod tests {
                 "pagina.vista":{"kind":"ignored"}}"#,
         )
         .unwrap();
-        assert_eq!(m.resolve("suscripcion.renovada"), Some(StandardEvent::Purchase));
+        assert_eq!(
+            m.resolve("suscripcion.renovada"),
+            Some(StandardEvent::Purchase)
+        );
         assert_eq!(m.resolve("pagina.vista"), None);
         assert_eq!(m.resolve("lead.registrado"), Some(StandardEvent::Lead));
     }

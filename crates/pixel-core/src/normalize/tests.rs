@@ -7,19 +7,43 @@ use super::*;
 fn email_table() {
     use EmailScheme::{Google, Standard};
     let cases: &[(&str, EmailScheme, Option<&str>)] = &[
-        ("  Jane.Doe@Example.COM ", Standard, Some("jane.doe@example.com")),
-        ("  Jane.Doe@Example.COM ", Google, Some("jane.doe@example.com")),
+        (
+            "  Jane.Doe@Example.COM ",
+            Standard,
+            Some("jane.doe@example.com"),
+        ),
+        (
+            "  Jane.Doe@Example.COM ",
+            Google,
+            Some("jane.doe@example.com"),
+        ),
         ("Jane.Doe@GMail.com", Standard, Some("jane.doe@gmail.com")),
         ("Jane.Doe@GMail.com", Google, Some("janedoe@gmail.com")),
         ("Jane.Doe@Gmail.Com", Google, Some("janedoe@gmail.com")),
-        ("j.a.n.e@googlemail.com", Google, Some("jane@googlemail.com")),
+        (
+            "j.a.n.e@googlemail.com",
+            Google,
+            Some("jane@googlemail.com"),
+        ),
         ("jane+ads@gmail.com", Google, Some("jane+ads@gmail.com")),
         ("JANE@EXAMPLE.ES", Standard, Some("jane@example.es")),
-        ("\tmaria.lopez@hotmail.es\n", Standard, Some("maria.lopez@hotmail.es")),
+        (
+            "\tmaria.lopez@hotmail.es\n",
+            Standard,
+            Some("maria.lopez@hotmail.es"),
+        ),
         // Dots only vanish for Gmail: Hotmail treats them as part of the address.
-        ("maria.lopez@hotmail.es", Google, Some("maria.lopez@hotmail.es")),
+        (
+            "maria.lopez@hotmail.es",
+            Google,
+            Some("maria.lopez@hotmail.es"),
+        ),
         ("José@Correo.es", Standard, Some("josé@correo.es")),
-        ("first.last@sub.gmail.com", Google, Some("first.last@sub.gmail.com")),
+        (
+            "first.last@sub.gmail.com",
+            Google,
+            Some("first.last@sub.gmail.com"),
+        ),
         ("a.b@gmail.com.", Standard, None),
         ("not an email", Standard, None),
         ("@example.com", Standard, None),
