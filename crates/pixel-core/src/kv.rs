@@ -97,7 +97,9 @@ impl KvStore for MemoryStore {
     async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
         self.count();
         self.check_not_counter(key)?;
-        self.values.borrow_mut().insert(key.to_owned(), value.to_vec());
+        self.values
+            .borrow_mut()
+            .insert(key.to_owned(), value.to_vec());
         Ok(())
     }
 
@@ -145,7 +147,9 @@ impl KvStore for MemoryStore {
     async fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
         self.count();
         if self.values.borrow().contains_key(key) {
-            return Err(KvError(format!("key {key} holds a value; cannot increment")));
+            return Err(KvError(format!(
+                "key {key} holds a value; cannot increment"
+            )));
         }
         let mut counters = self.counters.borrow_mut();
         let slot = counters.entry(key.to_owned()).or_insert(0);

@@ -5,12 +5,16 @@
 
 // ENGINEERS AT WORK: read crates/pixel-core/WORK-SPLIT.md before editing this crate.
 
+pub mod config;
+pub mod crypto;
 pub mod event;
 pub mod hash;
 pub mod kv;
+pub mod logs;
 pub mod normalize;
 pub mod outcome;
 pub mod platform;
 pub mod platforms;
+pub mod schema;
 
 pub use platform::{Platform, StandardEvent};

@@ -1,0 +1,599 @@
+//! Validation of create and patch requests: raw JSON values in, either a valid value or every
+//! bad field at once (`Vec<FieldError>`), each named by its JSON path (`trackedEvents[2]`,
+//! `eventMappings.cliente.pago_exitoso`).
+
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+use super::ids::{ConversionActionId, GoogleCustomerId, IdError, InternalEventName, PixelId};
+use super::{GoogleSettings, TrackingConfig, default_tracked_events, supports_event};
+use crate::{Platform, StandardEvent};
+
+/// One bad field of a request, for the API's `error.details`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// JSON path: `pixelId`, `trackedEvents[2]`, `eventMappings.cliente.pago_exitoso`.
+    pub field: String,
+    /// Stable code: `required`, `invalid_type`, `invalid_format`, `too_long`, `unknown_event`,
+    /// `unsupported_event`, `unknown_field`, `not_patchable`, `duplicate`, `unknown_platform`.
+    pub code: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    fn from_id(field: impl Into<String>, e: IdError) -> Self {
+        Self::new(field, e.code, e.message)
+    }
+}
+
+/// A create or patch body as raw JSON values (`None` = absent; `Some(Value::Null)` = explicit null).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConfigInput {
+    pub platform: Option<Value>,
+    pub pixel_id: Option<Value>,
+    /// The access token (Meta, TikTok) or the OAuth refresh token (Google).
+    pub api_access_token: Option<Value>,
+    /// Google's alternative name for the token field.
+    pub refresh_token: Option<Value>,
+    pub tracked_events: Option<Value>,
+    pub event_mappings: Option<Value>,
+    pub test_event_code: Option<Value>,
+    pub is_active: Option<Value>,
+    pub customer_id: Option<Value>,
+    pub login_customer_id: Option<Value>,
+    pub conversion_actions: Option<Value>,
+}
+
+const FIELDS: [&str; 11] = [
+    "platform",
+    "pixelId",
+    "apiAccessToken",
+    "refreshToken",
+    "trackedEvents",
+    "eventMappings",
+    "testEventCode",
+    "isActive",
+    "customerId",
+    "loginCustomerId",
+    "conversionActions",
+];
+
+impl ConfigInput {
+    /// Split a JSON body into fields; a non-object or an unknown field is an error naming it.
+    pub fn from_json(body: &Value) -> Result<Self, Vec<FieldError>> {
+        let Some(obj) = body.as_object() else {
+            return Err(vec![FieldError::new(
+                "",
+                "invalid_type",
+                "the body must be a JSON object",
+            )]);
+        };
+        let unknown: Vec<FieldError> = obj
+            .keys()
+            .filter(|k| !FIELDS.contains(&k.as_str()))
+            .map(|k| FieldError::new(k.clone(), "unknown_field", format!("unknown field {k}")))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(unknown);
+        }
+        let take = |k: &str| obj.get(k).cloned();
+        Ok(Self {
+            platform: take("platform"),
+            pixel_id: take("pixelId"),
+            api_access_token: take("apiAccessToken"),
+            refresh_token: take("refreshToken"),
+            tracked_events: take("trackedEvents"),
+            event_mappings: take("eventMappings"),
+            test_event_code: take("testEventCode"),
+            is_active: take("isActive"),
+            customer_id: take("customerId"),
+            login_customer_id: take("loginCustomerId"),
+            conversion_actions: take("conversionActions"),
+        })
+    }
+}
+
+/// A validated create request. `token` is the clear token: check it against the platform,
+/// encrypt it, then build the stored config with [`TrackingConfig::new`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewConfig {
+    pub platform: Platform,
+    pub pixel_id: PixelId,
+    pub token: String,
+    pub is_active: bool,
+    pub tracked_events: Vec<StandardEvent>,
+    pub event_mappings: BTreeMap<InternalEventName, StandardEvent>,
+    pub test_event_code: Option<String>,
+    pub google: Option<GoogleSettings>,
+}
+
+/// A validated patch; `None` = leave as is. `test_event_code: Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigPatch {
+    pub is_active: Option<bool>,
+    pub token: Option<String>,
+    pub tracked_events: Option<Vec<StandardEvent>>,
+    pub event_mappings: Option<BTreeMap<InternalEventName, StandardEvent>>,
+    pub test_event_code: Option<Option<String>>,
+    pub conversion_actions: Option<BTreeMap<StandardEvent, ConversionActionId>>,
+    pub login_customer_id: Option<Option<GoogleCustomerId>>,
+}
+
+struct Errors(Vec<FieldError>);
+
+impl Errors {
+    fn push(&mut self, field: impl Into<String>, code: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, code, message));
+    }
+    fn ok<T>(&mut self, field: &str, r: Result<T, IdError>) -> Option<T> {
+        r.map_err(|e| self.0.push(FieldError::from_id(field, e)))
+            .ok()
+    }
+}
+
+fn string<'v>(errs: &mut Errors, field: &str, v: &'v Value) -> Option<&'v str> {
+    match v.as_str() {
+        Some(s) => Some(s),
+        None => {
+            errs.push(field, "invalid_type", format!("{field} must be a string"));
+            None
+        }
+    }
+}
+
+fn token(errs: &mut Errors, field: &str, v: &Value) -> Option<String> {
+    let s = string(errs, field, v)?.trim();
+    if s.is_empty() {
+        errs.push(field, "required", format!("{field} must not be empty"));
+        return None;
+    }
+    if s.len() > 4096 {
+        errs.push(
+            field,
+            "too_long",
+            format!("{field} must be at most 4096 characters"),
+        );
+        return None;
+    }
+    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        errs.push(
+            field,
+            "invalid_format",
+            format!("{field} must not contain spaces or control characters"),
+        );
+        return None;
+    }
+    Some(s.to_owned())
+}
+
+fn bool_field(errs: &mut Errors, field: &str, v: &Value) -> Option<bool> {
+    let b = v.as_bool();
+    if b.is_none() {
+        errs.push(
+            field,
+            "invalid_type",
+            format!("{field} must be true or false"),
+        );
+    }
+    b
+}
+
+fn test_event_code(errs: &mut Errors, v: &Value) -> Option<Option<String>> {
+    if v.is_null() {
+        return Some(None);
+    }
+    let s = string(errs, "testEventCode", v)?.trim();
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !ok {
+        errs.push(
+            "testEventCode",
+            "invalid_format",
+            "testEventCode is 1 to 64 letters, digits, '_' or '-'",
+        );
+        return None;
+    }
+    Some(Some(s.to_owned()))
+}
+
+fn event_name(errs: &mut Errors, field: &str, v: &Value) -> Option<StandardEvent> {
+    let s = string(errs, field, v)?;
+    let e = StandardEvent::parse(s);
+    if e.is_none() {
+        errs.push(
+            field,
+            "unknown_event",
+            format!("unknown event {s:?}; use a standard name such as PURCHASE or LEAD"),
+        );
+    }
+    e
+}
+
+fn tracked_events(
+    errs: &mut Errors,
+    v: &Value,
+    platform: Platform,
+    google: Option<&GoogleSettings>,
+) -> Option<Vec<StandardEvent>> {
+    let Some(items) = v.as_array() else {
+        errs.push(
+            "trackedEvents",
+            "invalid_type",
+            "trackedEvents must be an array of event names",
+        );
+        return None;
+    };
+    let before = errs.0.len();
+    let mut out: Vec<StandardEvent> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let field = format!("trackedEvents[{i}]");
+        let Some(e) = event_name(errs, &field, item) else {
+            continue;
+        };
+        if out.contains(&e) {
+            errs.push(field, "duplicate", format!("{e} is listed twice"));
+        } else if !supports_event(platform, google, e) {
+            errs.push(
+                field,
+                "unsupported_event",
+                format!("{platform} cannot take {e}: add a conversion action for it"),
+            );
+        } else {
+            out.push(e);
+        }
+    }
+    (errs.0.len() == before).then_some(out)
+}
+
+fn event_mappings(
+    errs: &mut Errors,
+    v: &Value,
+) -> Option<BTreeMap<InternalEventName, StandardEvent>> {
+    let Some(obj) = v.as_object() else {
+        errs.push(
+            "eventMappings",
+            "invalid_type",
+            "eventMappings must be an object of internal event name to standard event",
+        );
+        return None;
+    };
+    let before = errs.0.len();
+    let mut out = BTreeMap::new();
+    for (k, item) in obj {
+        let field = format!("eventMappings.{k}");
+        let name = errs.ok(&field, InternalEventName::parse(k));
+        let event = event_name(errs, &field, item);
+        if let (Some(name), Some(event)) = (name, event) {
+            out.insert(name, event);
+        }
+    }
+    (errs.0.len() == before).then_some(out)
+}
+
+fn conversion_actions(
+    errs: &mut Errors,
+    v: &Value,
+) -> Option<BTreeMap<StandardEvent, ConversionActionId>> {
+    let Some(obj) = v.as_object() else {
+        errs.push(
+            "conversionActions",
+            "invalid_type",
+            "conversionActions must be an object of standard event to conversion action id",
+        );
+        return None;
+    };
+    let before = errs.0.len();
+    let mut out = BTreeMap::new();
+    for (k, item) in obj {
+        let field = format!("conversionActions.{k}");
+        let event = StandardEvent::parse(k);
+        if event.is_none() {
+            errs.push(&field, "unknown_event", format!("unknown event {k:?}"));
+        }
+        // Ids arrive as strings or as JSON numbers; both are digits.
+        let raw = match item {
+            Value::Number(n) if n.is_u64() => Some(n.to_string()),
+            Value::String(s) => Some(s.clone()),
+            _ => {
+                errs.push(
+                    &field,
+                    "invalid_type",
+                    "a conversion action id is a string of digits",
+                );
+                None
+            }
+        };
+        let id = raw.and_then(|r| errs.ok(&field, ConversionActionId::parse(&r)));
+        if let (Some(e), Some(id)) = (event, id)
+            && out.insert(e, id).is_some()
+        {
+            errs.push(&field, "duplicate", format!("{k} is given twice"));
+        }
+    }
+    (errs.0.len() == before).then_some(out)
+}
+
+fn login_customer_id(errs: &mut Errors, v: &Value) -> Option<Option<GoogleCustomerId>> {
+    if v.is_null() {
+        return Some(None);
+    }
+    let s = string(errs, "loginCustomerId", v)?;
+    errs.ok("loginCustomerId", GoogleCustomerId::parse(s))
+        .map(Some)
+}
+
+/// The token field of a request: `apiAccessToken`, or for Google also `refreshToken`.
+fn token_field(
+    errs: &mut Errors,
+    input: &ConfigInput,
+    platform: Option<Platform>,
+) -> Option<Option<String>> {
+    match (&input.api_access_token, &input.refresh_token) {
+        (Some(_), Some(_)) => {
+            errs.push(
+                "refreshToken",
+                "duplicate",
+                "give either apiAccessToken or refreshToken, not both",
+            );
+            None
+        }
+        (Some(v), None) => token(errs, "apiAccessToken", v).map(Some),
+        (None, Some(v)) => {
+            if platform.is_some_and(|p| p != Platform::Google) {
+                errs.push(
+                    "refreshToken",
+                    "unknown_field",
+                    "refreshToken is for Google only; use apiAccessToken",
+                );
+                return None;
+            }
+            token(errs, "refreshToken", v).map(Some)
+        }
+        (None, None) => Some(None),
+    }
+}
+
+fn google_only(errs: &mut Errors, input: &ConfigInput, platform: Platform) {
+    if platform == Platform::Google {
+        return;
+    }
+    for (field, v) in [
+        ("customerId", &input.customer_id),
+        ("loginCustomerId", &input.login_customer_id),
+        ("conversionActions", &input.conversion_actions),
+    ] {
+        if v.is_some() {
+            errs.push(
+                field,
+                "unknown_field",
+                format!("{field} is for Google only"),
+            );
+        }
+    }
+}
+
+/// Validate a create request, reporting every bad field.
+pub fn validate_create(input: &ConfigInput) -> Result<NewConfig, Vec<FieldError>> {
+    let mut errs = Errors(Vec::new());
+    let platform = match &input.platform {
+        None | Some(Value::Null) => {
+            errs.push("platform", "required", "platform is required");
+            None
+        }
+        Some(v) => string(&mut errs, "platform", v).and_then(|s| {
+            let p = Platform::parse(s);
+            if p.is_none() {
+                errs.push(
+                    "platform",
+                    "unknown_platform",
+                    "platform must be Meta, Google or TikTok",
+                );
+            }
+            p
+        }),
+    };
+    let token = token_field(&mut errs, input, platform).flatten();
+    if token.is_none() && input.api_access_token.is_none() && input.refresh_token.is_none() {
+        errs.push("apiAccessToken", "required", "apiAccessToken is required");
+    }
+    let is_active = match &input.is_active {
+        None => Some(true),
+        Some(v) => bool_field(&mut errs, "isActive", v),
+    };
+    let test_event_code = match &input.test_event_code {
+        None => Some(None),
+        Some(v) => test_event_code(&mut errs, v),
+    };
+    let event_mappings = match &input.event_mappings {
+        None | Some(Value::Null) => Some(BTreeMap::new()),
+        Some(v) => event_mappings(&mut errs, v),
+    };
+
+    let Some(platform) = platform else {
+        return Err(errs.0);
+    };
+    google_only(&mut errs, input, platform);
+
+    // Google: pixelId and customerId name the same thing; either may be given, and they agree.
+    let pixel_raw = match (&input.pixel_id, platform, &input.customer_id) {
+        (Some(v), _, _) => string(&mut errs, "pixelId", v),
+        (None, Platform::Google, Some(v)) => string(&mut errs, "customerId", v),
+        (None, _, _) => {
+            errs.push("pixelId", "required", "pixelId is required");
+            None
+        }
+    };
+    let pixel_id = pixel_raw.and_then(|s| errs.ok("pixelId", PixelId::parse(platform, s)));
+
+    let mut google = None;
+    if platform == Platform::Google {
+        let customer = match &input.customer_id {
+            Some(v) => string(&mut errs, "customerId", v)
+                .and_then(|s| errs.ok("customerId", GoogleCustomerId::parse(s))),
+            None => pixel_id
+                .as_ref()
+                .and_then(|p| GoogleCustomerId::parse(p.as_str()).ok()),
+        };
+        if let (Some(c), Some(p)) = (&customer, &pixel_id)
+            && c.as_str() != p.as_str()
+        {
+            errs.push(
+                "customerId",
+                "mismatch",
+                "customerId and pixelId must name the same Google Ads customer",
+            );
+        }
+        let login = match &input.login_customer_id {
+            None => Some(None),
+            Some(v) => login_customer_id(&mut errs, v),
+        };
+        let actions = match &input.conversion_actions {
+            None | Some(Value::Null) => Some(BTreeMap::new()),
+            Some(v) => conversion_actions(&mut errs, v),
+        };
+        if let (Some(customer_id), Some(login_customer_id), Some(conversion_actions)) =
+            (customer, login, actions)
+        {
+            google = Some(GoogleSettings {
+                customer_id,
+                login_customer_id,
+                conversion_actions,
+            });
+        }
+    }
+
+    let tracked = match &input.tracked_events {
+        None | Some(Value::Null) => Some(default_tracked_events(platform, google.as_ref())),
+        Some(v) => tracked_events(&mut errs, v, platform, google.as_ref()),
+    };
+    // Only when the Google settings themselves were valid: else their own errors say it.
+    if google.is_some() && tracked.as_ref().is_some_and(Vec::is_empty) {
+        errs.push(
+            "conversionActions",
+            "required",
+            "Google needs a conversion action for at least one event",
+        );
+    }
+
+    if !errs.0.is_empty() {
+        return Err(errs.0);
+    }
+    match (
+        pixel_id,
+        token,
+        is_active,
+        tracked,
+        event_mappings,
+        test_event_code,
+    ) {
+        (
+            Some(pixel_id),
+            Some(token),
+            Some(is_active),
+            Some(tracked_events),
+            Some(event_mappings),
+            Some(test_event_code),
+        ) => Ok(NewConfig {
+            platform,
+            pixel_id,
+            token,
+            is_active,
+            tracked_events,
+            event_mappings,
+            test_event_code,
+            google,
+        }),
+        // Every None above pushed an error, so this is unreachable in practice; stay total.
+        _ => Err(vec![FieldError::new("", "invalid", "invalid request")]),
+    }
+}
+
+/// Validate a patch of `existing`, reporting every bad field. Platform, pixel and customer id
+/// cannot change (delete and create instead).
+pub fn validate_patch(
+    existing: &TrackingConfig,
+    input: &ConfigInput,
+) -> Result<ConfigPatch, Vec<FieldError>> {
+    let mut errs = Errors(Vec::new());
+    for (field, v) in [
+        ("platform", &input.platform),
+        ("pixelId", &input.pixel_id),
+        ("customerId", &input.customer_id),
+    ] {
+        if v.is_some() {
+            errs.push(
+                field,
+                "not_patchable",
+                format!("{field} cannot be changed; create a new config instead"),
+            );
+        }
+    }
+    let platform = existing.platform;
+    google_only(&mut errs, input, platform);
+    let mut patch = ConfigPatch {
+        token: token_field(&mut errs, input, Some(platform)).flatten(),
+        ..ConfigPatch::default()
+    };
+    if let Some(v) = &input.is_active {
+        patch.is_active = bool_field(&mut errs, "isActive", v);
+    }
+    if let Some(v) = &input.test_event_code {
+        patch.test_event_code = test_event_code(&mut errs, v);
+    }
+    if let Some(v) = &input.event_mappings {
+        patch.event_mappings = if v.is_null() {
+            Some(BTreeMap::new())
+        } else {
+            event_mappings(&mut errs, v)
+        };
+    }
+    // The Google settings as they will be after the patch, to check tracked events against.
+    let mut google = existing.google.clone();
+    if platform == Platform::Google {
+        if let Some(v) = &input.login_customer_id {
+            patch.login_customer_id = login_customer_id(&mut errs, v);
+        }
+        if let Some(v) = &input.conversion_actions {
+            patch.conversion_actions = conversion_actions(&mut errs, v);
+            if let (Some(g), Some(a)) = (google.as_mut(), &patch.conversion_actions) {
+                g.conversion_actions = a.clone();
+            }
+        }
+    }
+    match &input.tracked_events {
+        Some(Value::Null) => {
+            patch.tracked_events = Some(default_tracked_events(platform, google.as_ref()))
+        }
+        Some(v) => patch.tracked_events = tracked_events(&mut errs, v, platform, google.as_ref()),
+        None => {
+            // New conversion actions may drop an event still tracked: say so on that field.
+            if platform == Platform::Google && patch.conversion_actions.is_some() {
+                for e in &existing.tracked_events {
+                    if !supports_event(platform, google.as_ref(), *e) {
+                        errs.push(
+                            format!("conversionActions.{}", e.spec_name()),
+                            "required",
+                            format!("{e} is tracked and needs a conversion action"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if errs.0.is_empty() {
+        Ok(patch)
+    } else {
+        Err(errs.0)
+    }
+}

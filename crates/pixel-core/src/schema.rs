@@ -1,0 +1,290 @@
+//! Every key of the four key-value stores, in one place.
+//!
+//! One Spin label per kind of data, so that the only full scan the product makes (`keys()` on
+//! `queue`, to find due work) never walks another kind's keys:
+//!
+//! | store | keys | why |
+//! |---|---|---|
+//! | `configs` | `cfg/{tenant}/{config}` config JSON | tenant in the key: a lookup with another tenant's id misses (404) |
+//! | | `cfgidx/{tenant}` JSON array of config ids | list a tenant's configs without a scan; updated with CAS |
+//! | | `cfguniq/{tenant}/{platform}/{pixel}` config id | uniqueness claim: CAS on absent, so concurrent creates leave one |
+//! | | `site/{host}` site JSON | the edge maps a request's host to a tenant in one get |
+//! | | `siteidx/{tenant}` JSON array of hosts | list a tenant's sites; CAS |
+//! | `queue` | `d/{config}/{due_ms:013}/{eid}` delivery | the due set: the key alone says whose and when, so claiming reads keys, not values |
+//! | | `e/{eid}` event body | stored once, shared by the deliveries of every config |
+//! | | `lease/{config}` lease JSON | one lease per config: a dispatcher owns a config's due batch |
+//! | | `hold/{config}` marker | credentials invalid: deliveries kept but not claimed |
+//! | | `wake` time | rate limit for "wake the dispatcher", CAS |
+//! | `logs` | `log/{config}/{slot}` entry JSON, `logseq/{config}` counter | a ring of 1,000 slots per config |
+//! | | `dead/{config}/{eid}`, `deadidx/{config}` | dead letters with their event, and their list (CAS) |
+//! | | `dedup/{tenant}/{hash}` expiry ms | 48 h idempotency claims: they outlive the backlog, so not in `queue` |
+//! | `stats` | `st/{tenant}/{scope}/{day}/{metric}` counter | only ever `increment`ed |
+//!
+//! `eid` is 32 hex digits of SHA-256 over tenant and event id: fixed length whatever the
+//! caller's event id, and no `/` in it. Every key goes through [`fit`], which keeps it within
+//! [`MAX_KEY_LEN`] bytes (longer keys become a prefix plus a hash of the whole key).
+
+use sha2::{Digest, Sha256};
+
+use crate::Platform;
+use crate::config::{ConfigId, TenantId};
+
+/// The store labels, as in `spin.toml`'s `key_value_stores`.
+pub const CONFIGS_STORE: &str = "configs";
+pub const QUEUE_STORE: &str = "queue";
+pub const LOGS_STORE: &str = "logs";
+pub const STATS_STORE: &str = "stats";
+
+/// The portable key length limit (DynamoDB/Cosmos-safe).
+pub const MAX_KEY_LEN: usize = 255;
+
+/// `key` if it fits in [`MAX_KEY_LEN`] bytes; else its first 180 bytes, `~`, and the SHA-256
+/// hex of the whole key (245 bytes at most, and still unique).
+pub fn fit(key: String) -> String {
+    if key.len() <= MAX_KEY_LEN {
+        return key;
+    }
+    let mut cut = 180;
+    while !key.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(
+        "{}~{}",
+        &key[..cut],
+        hex::encode(Sha256::digest(key.as_bytes()))
+    )
+}
+
+// ---- configs store ----
+
+pub fn config_key(tenant: &TenantId, id: &ConfigId) -> String {
+    fit(format!("cfg/{tenant}/{id}"))
+}
+
+pub fn config_index_key(tenant: &TenantId) -> String {
+    fit(format!("cfgidx/{tenant}"))
+}
+
+pub fn config_unique_key(tenant: &TenantId, platform: Platform, pixel: &str) -> String {
+    fit(format!("cfguniq/{tenant}/{platform}/{pixel}"))
+}
+
+/// `host` should be a lowercase hostname (no `/`).
+pub fn site_key(host: &str) -> String {
+    fit(format!("site/{host}"))
+}
+
+pub fn site_index_key(tenant: &TenantId) -> String {
+    fit(format!("siteidx/{tenant}"))
+}
+
+// ---- queue store ----
+
+/// The queue's id of an event: 32 hex digits of SHA-256 over tenant and event id.
+pub fn event_ref(tenant: &TenantId, event_id: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(tenant.as_str().as_bytes());
+    h.update([0]);
+    h.update(event_id.as_bytes());
+    hex::encode(&h.finalize()[..16])
+}
+
+pub fn event_key(eid: &str) -> String {
+    fit(format!("e/{eid}"))
+}
+
+/// A delivery of event `eid` to `config`, due at `due_ms` (zero-padded so keys sort by time).
+pub fn delivery_key(config: &ConfigId, due_ms: i64, eid: &str) -> String {
+    fit(format!("d/{config}/{:013}/{eid}", due_ms.max(0)))
+}
+
+pub fn lease_key(config: &ConfigId) -> String {
+    fit(format!("lease/{config}"))
+}
+
+pub fn hold_key(config: &ConfigId) -> String {
+    fit(format!("hold/{config}"))
+}
+
+pub const WAKE_KEY: &str = "wake";
+
+/// A key of the queue store, parsed; anything else (corrupt or foreign) is `Other` and skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueKey {
+    Delivery {
+        config: ConfigId,
+        due_ms: i64,
+        eid: String,
+    },
+    Event {
+        eid: String,
+    },
+    Lease {
+        config: ConfigId,
+    },
+    Hold {
+        config: ConfigId,
+    },
+    Other,
+}
+
+fn is_eid(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+pub fn parse_queue_key(key: &str) -> QueueKey {
+    let parts: Vec<&str> = key.split('/').collect();
+    let config = |s: &str| ConfigId::parse(s).ok();
+    match parts.as_slice() {
+        ["d", c, due, eid] if is_eid(eid) && due.len() == 13 => {
+            match (config(c), due.parse::<i64>()) {
+                (Some(config), Ok(due_ms)) => QueueKey::Delivery {
+                    config,
+                    due_ms,
+                    eid: (*eid).to_owned(),
+                },
+                _ => QueueKey::Other,
+            }
+        }
+        ["e", eid] if is_eid(eid) => QueueKey::Event {
+            eid: (*eid).to_owned(),
+        },
+        ["lease", c] => config(c).map_or(QueueKey::Other, |config| QueueKey::Lease { config }),
+        ["hold", c] => config(c).map_or(QueueKey::Other, |config| QueueKey::Hold { config }),
+        _ => QueueKey::Other,
+    }
+}
+
+// ---- logs store ----
+
+pub fn log_slot_key(config: &ConfigId, slot: u64) -> String {
+    fit(format!("log/{config}/{slot}"))
+}
+
+pub fn log_seq_key(config: &ConfigId) -> String {
+    fit(format!("logseq/{config}"))
+}
+
+pub fn dead_letter_key(config: &ConfigId, eid: &str) -> String {
+    fit(format!("dead/{config}/{eid}"))
+}
+
+pub fn dead_index_key(config: &ConfigId) -> String {
+    fit(format!("deadidx/{config}"))
+}
+
+pub fn dedup_key(tenant: &TenantId, event_id: &str) -> String {
+    fit(format!("dedup/{tenant}/{}", event_ref(tenant, event_id)))
+}
+
+// ---- stats store ----
+
+/// Whose counters: the whole tenant, or one config of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatsScope<'a> {
+    Tenant,
+    Config(&'a ConfigId),
+}
+
+/// A counter; `day` is `YYYYMMDD` (UTC), `metric` a short name such as `sent` or `ev/PURCHASE`.
+pub fn stats_key(tenant: &TenantId, scope: StatsScope<'_>, day: u32, metric: &str) -> String {
+    match scope {
+        StatsScope::Tenant => fit(format!("st/{tenant}/all/{day}/{metric}")),
+        StatsScope::Config(c) => fit(format!("st/{tenant}/c/{c}/{day}/{metric}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t() -> TenantId {
+        TenantId::parse(&"t".repeat(64)).unwrap()
+    }
+    fn c() -> ConfigId {
+        ConfigId::parse(&"c".repeat(64)).unwrap()
+    }
+
+    #[test]
+    fn every_key_fits_even_with_the_longest_parts() {
+        let long_host = format!("{}.example.com", "a".repeat(240));
+        let long_event = "é".repeat(300);
+        let eid = event_ref(&t(), &long_event);
+        let keys = [
+            config_key(&t(), &c()),
+            config_index_key(&t()),
+            config_unique_key(&t(), Platform::TikTok, &"P".repeat(200)),
+            site_key(&long_host),
+            site_index_key(&t()),
+            event_key(&eid),
+            delivery_key(&c(), i64::MAX, &eid),
+            lease_key(&c()),
+            hold_key(&c()),
+            log_slot_key(&c(), u64::MAX),
+            log_seq_key(&c()),
+            dead_letter_key(&c(), &eid),
+            dead_index_key(&c()),
+            dedup_key(&t(), &long_event),
+            stats_key(&t(), StatsScope::Config(&c()), 20261127, &"m".repeat(300)),
+        ];
+        for k in &keys {
+            assert!(k.len() <= MAX_KEY_LEN, "{} bytes: {k}", k.len());
+        }
+        // Two long keys that share the kept prefix stay distinct.
+        assert_ne!(
+            site_key(&format!("{long_host}1")),
+            site_key(&format!("{long_host}2"))
+        );
+    }
+
+    #[test]
+    fn queue_keys_parse_back() {
+        let cfg = ConfigId::parse("abc").unwrap();
+        let eid = event_ref(&TenantId::parse("t").unwrap(), "ev-1");
+        assert_eq!(eid.len(), 32);
+        assert_eq!(
+            parse_queue_key(&delivery_key(&cfg, 1_700_000_000_123, &eid)),
+            QueueKey::Delivery {
+                config: cfg.clone(),
+                due_ms: 1_700_000_000_123,
+                eid: eid.clone()
+            }
+        );
+        assert_eq!(parse_queue_key(&event_key(&eid)), QueueKey::Event { eid });
+        assert_eq!(
+            parse_queue_key(&lease_key(&cfg)),
+            QueueKey::Lease {
+                config: cfg.clone()
+            }
+        );
+        assert_eq!(
+            parse_queue_key(&hold_key(&cfg)),
+            QueueKey::Hold { config: cfg }
+        );
+        for junk in [
+            "",
+            "d/abc/12/xyz",
+            "e/short",
+            "lease/a/b",
+            "wake",
+            "d/a b/0000000000000/x",
+        ] {
+            assert_eq!(parse_queue_key(junk), QueueKey::Other, "{junk}");
+        }
+    }
+
+    #[test]
+    fn delivery_keys_sort_by_due_time() {
+        let cfg = ConfigId::parse("c").unwrap();
+        let eid = "0".repeat(32);
+        assert!(delivery_key(&cfg, 999, &eid) < delivery_key(&cfg, 1000, &eid));
+    }
+
+    #[test]
+    fn event_refs_separate_tenants() {
+        let a = TenantId::parse("a").unwrap();
+        let b = TenantId::parse("b").unwrap();
+        assert_ne!(event_ref(&a, "1"), event_ref(&b, "1"));
+        assert_eq!(event_ref(&a, "1"), event_ref(&a, "1"));
+    }
+}
