@@ -15,6 +15,7 @@ pub mod normalize;
 pub mod outcome;
 pub mod platform;
 pub mod platforms;
+pub mod retry;
 pub mod schema;
 
 pub use platform::{Platform, StandardEvent};

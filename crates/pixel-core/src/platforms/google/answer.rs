@@ -18,9 +18,11 @@ const TOO_RECENT_RETRY_SECS: u64 = 6 * 3600;
 fn row_verdict(code: &str, message: &str) -> EventOutcome {
     let reason = format!("Google {code}: {message}");
     match code {
-        "CLICK_CONVERSION_ALREADY_EXISTS" | "ORDER_ID_ALREADY_IN_USE" => {
-            EventOutcome::AlreadyDelivered { reason }
-        }
+        // The `DUPLICATE_*` pair names the second copy inside one request: the first one lands.
+        "CLICK_CONVERSION_ALREADY_EXISTS"
+        | "ORDER_ID_ALREADY_IN_USE"
+        | "DUPLICATE_CLICK_CONVERSION_IN_REQUEST"
+        | "DUPLICATE_ORDER_ID" => EventOutcome::AlreadyDelivered { reason },
         "TOO_RECENT_EVENT" | "TOO_RECENT_CONVERSION_ACTION" => EventOutcome::Retry {
             after_secs: Some(TOO_RECENT_RETRY_SECS),
             reason,
