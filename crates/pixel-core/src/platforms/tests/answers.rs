@@ -211,6 +211,15 @@ fn google_answers() {
             partial(&[(Some(1), U, "ORDER_ID_ALREADY_IN_USE")]),
             rows(vec![d.clone(), already(), d.clone()]),
         ),
+        // The second copy inside one request: the first one lands.
+        (
+            200,
+            partial(&[
+                (Some(1), U, "DUPLICATE_ORDER_ID"),
+                (Some(2), U, "DUPLICATE_CLICK_CONVERSION_IN_REQUEST"),
+            ]),
+            rows(vec![d.clone(), already(), already()]),
+        ),
         (
             200,
             partial(&[(Some(2), U, "TOO_RECENT_CONVERSION_ACTION")]),
