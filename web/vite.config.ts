@@ -30,5 +30,7 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     css: false,
     restoreMocks: true,
+    // userEvent typing through jsdom is slow on a 2-core machine; these are not timing tests.
+    testTimeout: 30_000,
   },
 });

@@ -1,6 +1,6 @@
 // Token handoff, the 401 state, and the providers around the dashboard.
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { AxiosError } from 'axios';
+import { isAxiosError } from 'axios';
 import { useMemo, useState } from 'react';
 import { ApiProvider } from './api/ApiContext';
 import { createApiClient } from './api/client';
@@ -14,7 +14,7 @@ export function makeQueryClient() {
       queries: {
         // A 4xx will not get better by asking again; a network blip might.
         retry: (count, error) => {
-          const status = error instanceof AxiosError ? error.response?.status : undefined;
+          const status = isAxiosError(error) ? error.response?.status : undefined;
           return (status === undefined || status >= 500) && count < 2;
         },
         refetchOnWindowFocus: false,

@@ -126,6 +126,8 @@ export const S = {
     },
     validation: {
       required: 'Este campo es obligatorio.',
+      invalid: 'Este valor no es válido.',
+      tooLong: 'Este valor es demasiado largo.',
       metaPixelId: 'El ID del píxel de Meta son solo números, entre 10 y 20 cifras.',
       tiktokPixelCode: 'El código del píxel de TikTok son letras mayúsculas y números (por ejemplo, C9ABCD1234EFGH5678IJ).',
       googleCustomerId: 'El ID de cliente tiene 10 cifras, con o sin guiones (123-456-7890).',

@@ -1,5 +1,5 @@
 // The axios instance every call goes through: same origin, bearer token, one place for 401.
-import axios, { AxiosError, type AxiosInstance } from 'axios';
+import axios, { isAxiosError, type AxiosInstance } from 'axios';
 
 export const API_BASE = '/api/v1/marketing';
 
@@ -16,7 +16,7 @@ export function createApiClient({ token, onUnauthorized }: ClientOptions): Axios
     headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
   });
   client.interceptors.response.use(undefined, (error: unknown) => {
-    if (error instanceof AxiosError && error.response?.status === 401) onUnauthorized?.();
+    if (isAxiosError(error) && error.response?.status === 401) onUnauthorized?.();
     return Promise.reject(error);
   });
   return client;
@@ -32,7 +32,8 @@ export interface ApiError {
 }
 
 export function toApiError(error: unknown): ApiError {
-  if (error instanceof AxiosError) {
+  // isAxiosError, not instanceof: a second copy of axios (CJS next to ESM) must still count.
+  if (isAxiosError(error)) {
     const status = error.response?.status ?? null;
     const body = error.response?.data as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined;
     const e = body && typeof body === 'object' ? body.error : undefined;

@@ -1,10 +1,12 @@
 import { useFormikContext } from 'formik';
 import { STANDARD_EVENTS, type StandardEvent } from '../../api/types';
 import { S } from '../../strings';
-import type { PixelFormValues } from './schema';
+import type { MappingRow, PixelFormValues } from './schema';
 
 export function EventsStep({ serverError }: { serverError?: string }) {
   const { values, setFieldValue, errors, submitCount } = useFormikContext<PixelFormValues>();
+  // TrainerERP event names contain dots: set the whole map, never a dotted Formik path.
+  const setRow = (trainer: string, row: MappingRow) => setFieldValue('mappings', { ...values.mappings, [trainer]: row });
   const error = (submitCount > 0 && typeof errors.mappings === 'string' ? errors.mappings : '') || serverError || '';
   return (
     <fieldset className="mappings">
@@ -21,7 +23,7 @@ export function EventsStep({ serverError }: { serverError?: string }) {
                     id={checkboxId}
                     type="checkbox"
                     checked={row.send}
-                    onChange={(e) => setFieldValue(`mappings.${trainer}`, { ...row, send: e.target.checked })}
+                    onChange={(e) => setRow(trainer, { ...row, send: e.target.checked })}
                   />{' '}
                   <label htmlFor={checkboxId}>
                     {S.events.trainer[trainer] ?? trainer} <code>{trainer}</code>
@@ -33,7 +35,7 @@ export function EventsStep({ serverError }: { serverError?: string }) {
                     value={row.event}
                     disabled={!row.send}
                     onChange={(e) =>
-                      setFieldValue(`mappings.${trainer}`, { ...row, event: e.target.value as StandardEvent })
+                      setRow(trainer, { ...row, event: e.target.value as StandardEvent })
                     }
                   >
                     {STANDARD_EVENTS.map((ev) => (

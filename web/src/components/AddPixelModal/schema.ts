@@ -90,6 +90,12 @@ export const TIKTOK_PIXEL_CODE = /^[A-Z0-9]{10,40}$/;
 export const GOOGLE_CUSTOMER_ID = /^(\d{3}-\d{3}-\d{4}|\d{10})$/;
 const V = S.modal.validation;
 
+// No yup default (English) message may reach the user.
+yup.setLocale({
+  mixed: { default: V.invalid, required: V.required, oneOf: V.required, notType: V.invalid },
+  string: { max: V.tooLong, matches: V.invalid },
+});
+
 function tokenRule(mode: Mode) {
   const base = yup
     .string()
@@ -145,7 +151,7 @@ function credentialsSchema(mode: Mode, platform: Platform | '') {
 export function schemaFor(step: StepId, mode: Mode, platform: Platform | '') {
   switch (step) {
     case 'platform':
-      return yup.object({ platform: yup.string().required(V.required).oneOf(['Meta', 'Google', 'TikTok']) });
+      return yup.object({ platform: yup.string().required(V.required).oneOf(['Meta', 'Google', 'TikTok'], V.required) });
     case 'credentials':
       return credentialsSchema(mode, platform);
     case 'events':
