@@ -5,6 +5,7 @@
 
 // ENGINEERS AT WORK: read crates/pixel-core/WORK-SPLIT.md before editing this crate.
 
+pub mod click_ids;
 pub mod config;
 pub mod crypto;
 pub mod event;
