@@ -1,14 +1,68 @@
-//! `config-api`: the dashboard's HTTP API under `/api/v1/marketing/...`.
+//! `config-api`: the dashboard's HTTP API under `/api/v1/...` (tracking configs, their logs,
+//! dead letters and test events, KPIs, sites, the OpenAPI document, the dispatcher tick).
+//!
+//! A thin adapter: parse and authenticate, call `pixel-core`, store, answer. Every failure
+//! leaves through `edge_kit::api::ApiError`, so the client always gets
+//! `{"error":{"code","message","details"}}` and never an internal cause.
 
-use spin_sdk::http::{IntoResponse, Request, Response};
+mod configs;
+mod credentials;
+mod ctx;
+mod routes;
+mod sites;
+
+use edge_kit::api::{ApiError, Resp};
+use routes::Route;
+use spin_sdk::http::Request;
 use spin_sdk::http_service;
 
 #[http_service]
-async fn handle(req: Request) -> impl IntoResponse {
-    let body = format!(r#"{{"error":{{"code":"not_found","message":"no route for {}"}}}}"#, req.uri().path());
-    Response::builder()
-        .status(404)
-        .header("content-type", "application/json")
-        .body(body)
-        .unwrap()
+async fn handle(req: Request) -> Resp {
+    match serve(req).await {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn serve(req: Request) -> Result<Resp, ApiError> {
+    let route = Route::parse(req.method(), req.uri().path())?;
+    if let Route::OpenApi = route {
+        return Ok(routes::openapi());
+    }
+    let ctx = ctx::Ctx::from_request(&req).await?;
+    match route {
+        Route::OpenApi => Ok(routes::openapi()),
+        Route::ListConfigs => configs::list(&ctx).await,
+        Route::CreateConfig => configs::create(&ctx, req).await,
+        Route::PatchConfig(id) => configs::patch(&ctx, &id, req).await,
+        Route::DeleteConfig(id) => configs::delete(&ctx, &id).await,
+        Route::ListSites => sites::list(&ctx).await,
+        Route::GetSite(host) => sites::get(&ctx, &host).await,
+        Route::PutSite(host) => sites::put(&ctx, &host, req).await,
+        Route::DeleteSite(host) => sites::delete(&ctx, &host).await,
+        Route::DispatcherTick => tick(&ctx).await,
+    }
+}
+
+/// `POST /api/v1/marketing/dispatcher/tick`: lets an outside scheduler (a Kubernetes CronJob,
+/// Spin's cron plugin) drive the private dispatcher. System admins only.
+async fn tick(ctx: &ctx::Ctx) -> Result<Resp, ApiError> {
+    if ctx.role != edge_kit::auth::Role::SystemAdmin {
+        return Err(ApiError::Forbidden(
+            "only a system_admin may drive the dispatcher".into(),
+        ));
+    }
+    let answer = edge_kit::outbound::send(
+        http::Method::POST,
+        "http://dispatcher.spin.internal/tick",
+        &[],
+        None,
+        30_000,
+    )
+    .await
+    .map_err(|e| ApiError::BadGateway(format!("the dispatcher did not answer: {e}")))?;
+    let body: serde_json::Value =
+        serde_json::from_slice(&answer.body).unwrap_or(serde_json::Value::Null);
+    let status = http::StatusCode::from_u16(answer.status).unwrap_or(http::StatusCode::BAD_GATEWAY);
+    Ok(edge_kit::api::json_response(status, &body))
 }

@@ -1,0 +1,312 @@
+//! `GET/POST /tracking-configs`, `PATCH/DELETE /tracking-configs/{id}`.
+//!
+//! Invariants: a config exists only once its credentials were accepted by the platform; one
+//! tenant has at most one config per platform + pixel (a compare-and-swap claim on
+//! `cfguniq/...`, so concurrent creates leave exactly one); the token is stored encrypted and
+//! never answered.
+
+use edge_kit::api::{self, ApiError, Resp};
+use edge_kit::host;
+use edge_kit::kv::SpinStore;
+use http::StatusCode;
+use pixel_core::config::{
+    ConfigId, ConfigInput, FieldError, HealthStatus, TenantId, TrackingConfig, validate_create,
+    validate_patch,
+};
+use pixel_core::kv::KvStore;
+use pixel_core::schema::{self, CONFIGS_STORE};
+use serde_json::Value;
+use spin_sdk::http::Request;
+
+use crate::credentials::{self, GoogleTarget, Verdict};
+use crate::ctx::{Ctx, Endpoints, iso};
+
+/// A compare-and-swap loop on an index gives up after this many lost races (then 500).
+const CAS_ATTEMPTS: usize = 32;
+
+pub async fn list(ctx: &Ctx) -> Result<Resp, ApiError> {
+    let store = ctx.store(CONFIGS_STORE).await?;
+    let configs = load_all(&store, &ctx.tenant).await?;
+    let views: Vec<Value> = configs.iter().map(present).collect();
+    Ok(api::json_response(StatusCode::OK, &views))
+}
+
+pub async fn create(ctx: &Ctx, req: Request) -> Result<Resp, ApiError> {
+    let body: Value = api::read_json(req).await?;
+    let input = ConfigInput::from_json(&body).map_err(field_errors)?;
+    let new = validate_create(&input).map_err(field_errors)?;
+    let store = ctx.store(CONFIGS_STORE).await?;
+
+    // Cheap conflict check first, so a duplicate is not sent to the platform at all.
+    let uniq = schema::config_unique_key(&ctx.tenant, new.platform, new.pixel_id.as_str());
+    let claim = store.get(&uniq).await?;
+    if let Some(owner) = &claim
+        && claim_is_live(&store, &ctx.tenant, owner).await?
+    {
+        return Err(conflict(&new.platform, new.pixel_id.as_str()));
+    }
+
+    let ep = Endpoints::load().await?;
+    let google = new.google.as_ref().map(|g| GoogleTarget {
+        customer_id: g.customer_id.as_str(),
+        login_customer_id: g.login_customer_id.as_ref().map(|c| c.as_str()),
+    });
+    let verdict = credentials::check(
+        &ep,
+        new.platform,
+        new.pixel_id.as_str(),
+        &new.token,
+        new.test_event_code.as_deref(),
+        google,
+    )
+    .await?;
+
+    let keyring = ctx.keyring().await?;
+    let encrypted = keyring
+        .encrypt(&new.token, host::random_bytes::<12>())
+        .map_err(ApiError::internal)?;
+    let id = ConfigId::from_random(host::random_bytes::<8>());
+    let mut config =
+        TrackingConfig::new(id.clone(), ctx.tenant.clone(), new, encrypted, ctx.now_ms);
+    record_verdict(&mut config, &verdict, ctx.now_ms);
+
+    // The claim: only one of several concurrent creates swaps it from what it read.
+    if !store
+        .compare_and_swap(&uniq, claim.as_deref(), id.as_str().as_bytes())
+        .await?
+    {
+        return Err(conflict(&config.platform, config.pixel_id.as_str()));
+    }
+    let written = async {
+        store
+            .set(&schema::config_key(&ctx.tenant, &id), &to_json(&config)?)
+            .await?;
+        update_index(&store, &ctx.tenant, |ids| {
+            if !ids.contains(&id.to_string()) {
+                ids.push(id.to_string());
+            }
+        })
+        .await
+    }
+    .await;
+    if let Err(e) = written {
+        // Leave nothing half-written: a config without its index entry would be invisible.
+        let _ = store.delete(&schema::config_key(&ctx.tenant, &id)).await;
+        if let Ok(Some(owner)) = store.get(&uniq).await
+            && owner == id.as_str().as_bytes()
+        {
+            let _ = store.delete(&uniq).await;
+        }
+        return Err(e);
+    }
+    Ok(api::json_response(StatusCode::CREATED, &present(&config)))
+}
+
+pub async fn patch(ctx: &Ctx, raw_id: &str, req: Request) -> Result<Resp, ApiError> {
+    let id = parse_id(raw_id)?;
+    let body: Value = api::read_json(req).await?;
+    let input = ConfigInput::from_json(&body).map_err(field_errors)?;
+    let store = ctx.store(CONFIGS_STORE).await?;
+    let key = schema::config_key(&ctx.tenant, &id);
+    let (mut config, raw) = load(&store, &key).await?.ok_or_else(|| missing(raw_id))?;
+    let patch = validate_patch(&config, &input).map_err(field_errors)?;
+
+    let mut verdict = None;
+    let encrypted = match &patch.token {
+        Some(token) => {
+            let ep = Endpoints::load().await?;
+            let google = config.google.as_ref().map(|g| GoogleTarget {
+                customer_id: g.customer_id.as_str(),
+                login_customer_id: g.login_customer_id.as_ref().map(|c| c.as_str()),
+            });
+            let test_code = match &patch.test_event_code {
+                Some(code) => code.clone(),
+                None => config.test_event_code.clone(),
+            };
+            verdict = Some(
+                credentials::check(
+                    &ep,
+                    config.platform,
+                    config.pixel_id.as_str(),
+                    token,
+                    test_code.as_deref(),
+                    google,
+                )
+                .await?,
+            );
+            let keyring = ctx.keyring().await?;
+            Some(
+                keyring
+                    .encrypt(token, host::random_bytes::<12>())
+                    .map_err(ApiError::internal)?,
+            )
+        }
+        None => None,
+    };
+    config.apply(patch, encrypted, ctx.now_ms);
+    if let Some(v) = &verdict {
+        record_verdict(&mut config, v, ctx.now_ms);
+    }
+    // Compare-and-swap against what was read, so a concurrent dispatcher's health update or
+    // another PATCH is never silently overwritten.
+    if !store
+        .compare_and_swap(&key, Some(&raw), &to_json(&config)?)
+        .await?
+    {
+        return Err(ApiError::Conflict(
+            "the config changed while it was being updated; read it again and retry".into(),
+        ));
+    }
+    Ok(api::json_response(StatusCode::OK, &present(&config)))
+}
+
+pub async fn delete(ctx: &Ctx, raw_id: &str) -> Result<Resp, ApiError> {
+    let id = parse_id(raw_id)?;
+    let store = ctx.store(CONFIGS_STORE).await?;
+    let key = schema::config_key(&ctx.tenant, &id);
+    let (config, _) = load(&store, &key).await?.ok_or_else(|| missing(raw_id))?;
+    store.delete(&key).await?;
+    update_index(&store, &ctx.tenant, |ids| ids.retain(|i| i != id.as_str())).await?;
+    let uniq = schema::config_unique_key(&ctx.tenant, config.platform, config.pixel_id.as_str());
+    if store.get(&uniq).await?.as_deref() == Some(id.as_str().as_bytes()) {
+        store.delete(&uniq).await?;
+    }
+    Ok(api::empty_response(StatusCode::NO_CONTENT))
+}
+
+/// The API's view of a config: the core's token-free view, with times as RFC 3339.
+pub fn present(config: &TrackingConfig) -> Value {
+    let mut v = serde_json::to_value(config.view()).unwrap_or(Value::Null);
+    for path in [
+        &["createdAt"][..],
+        &["updatedAt"],
+        &["health", "checkedAt"],
+        &["lastEvent", "time"],
+    ] {
+        let mut slot = &mut v;
+        for p in path {
+            slot = &mut slot[*p];
+        }
+        if let Some(ms) = slot.as_i64() {
+            *slot = Value::String(iso(ms));
+        }
+    }
+    v
+}
+
+fn record_verdict(config: &mut TrackingConfig, verdict: &Verdict, now_ms: i64) {
+    config.health.checked_at = Some(now_ms);
+    match verdict {
+        Verdict::Accepted => {
+            config.health.status = HealthStatus::Ok;
+            config.health.last_error = None;
+        }
+        Verdict::AcceptedUnverified(why) => {
+            config.health.status = HealthStatus::Unverified;
+            config.health.last_error = Some(why.clone());
+        }
+    }
+}
+
+fn parse_id(raw: &str) -> Result<ConfigId, ApiError> {
+    // An id that cannot exist is simply not found: the same answer as another tenant's id.
+    ConfigId::parse(raw).map_err(|_| missing(raw))
+}
+
+fn missing(raw: &str) -> ApiError {
+    ApiError::NotFound(format!("no tracking config {raw}"))
+}
+
+fn conflict(platform: &pixel_core::Platform, pixel: &str) -> ApiError {
+    ApiError::Conflict(format!(
+        "a {platform} config for pixel {pixel} already exists for this account"
+    ))
+}
+
+pub fn field_errors(errors: Vec<FieldError>) -> ApiError {
+    ApiError::validation(serde_json::to_value(errors).unwrap_or(Value::Null))
+}
+
+fn to_json(config: &TrackingConfig) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(config).map_err(ApiError::internal)
+}
+
+/// A config and the exact bytes it was read as (for compare-and-swap).
+async fn load(store: &SpinStore, key: &str) -> Result<Option<(TrackingConfig, Vec<u8>)>, ApiError> {
+    let Some(raw) = store.get(key).await? else {
+        return Ok(None);
+    };
+    let config = serde_json::from_slice(&raw)
+        .map_err(|e| ApiError::internal(format!("corrupt config at {key}: {e}")))?;
+    Ok(Some((config, raw)))
+}
+
+/// Every config of a tenant, in creation order, in two round trips.
+pub async fn load_all(
+    store: &SpinStore,
+    tenant: &TenantId,
+) -> Result<Vec<TrackingConfig>, ApiError> {
+    let ids = read_index(store, tenant).await?.0;
+    let keys: Vec<String> = ids
+        .iter()
+        .filter_map(|i| ConfigId::parse(i).ok())
+        .map(|id| schema::config_key(tenant, &id))
+        .collect();
+    let mut configs = Vec::with_capacity(keys.len());
+    for (key, raw) in keys.iter().zip(store.get_many(&keys).await?) {
+        match raw.map(|r| serde_json::from_slice::<TrackingConfig>(&r)) {
+            Some(Ok(c)) => configs.push(c),
+            Some(Err(e)) => eprintln!("skipping corrupt config at {key}: {e}"),
+            None => {}
+        }
+    }
+    Ok(configs)
+}
+
+/// A uniqueness claim is live when the config it names still exists; a claim left by a
+/// create that died half-way may be taken over.
+async fn claim_is_live(
+    store: &SpinStore,
+    tenant: &TenantId,
+    owner: &[u8],
+) -> Result<bool, ApiError> {
+    let Some(id) = std::str::from_utf8(owner)
+        .ok()
+        .and_then(|s| ConfigId::parse(s).ok())
+    else {
+        return Ok(false);
+    };
+    Ok(store.get(&schema::config_key(tenant, &id)).await?.is_some())
+}
+
+async fn read_index(
+    store: &SpinStore,
+    tenant: &TenantId,
+) -> Result<(Vec<String>, Option<Vec<u8>>), ApiError> {
+    let raw = store.get(&schema::config_index_key(tenant)).await?;
+    let ids = match &raw {
+        Some(bytes) => serde_json::from_slice(bytes)
+            .map_err(|e| ApiError::internal(format!("corrupt config index: {e}")))?,
+        None => Vec::new(),
+    };
+    Ok((ids, raw))
+}
+
+async fn update_index(
+    store: &SpinStore,
+    tenant: &TenantId,
+    change: impl Fn(&mut Vec<String>),
+) -> Result<(), ApiError> {
+    let key = schema::config_index_key(tenant);
+    for _ in 0..CAS_ATTEMPTS {
+        let (mut ids, raw) = read_index(store, tenant).await?;
+        change(&mut ids);
+        let new = serde_json::to_vec(&ids).map_err(ApiError::internal)?;
+        if store.compare_and_swap(&key, raw.as_deref(), &new).await? {
+            return Ok(());
+        }
+    }
+    Err(ApiError::internal(
+        "config index: too many concurrent updates",
+    ))
+}

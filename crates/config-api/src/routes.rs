@@ -1,0 +1,94 @@
+//! The API's routes: method and path to a [`Route`], or the right 404/405.
+
+use edge_kit::api::{ApiError, Resp};
+use http::{HeaderValue, Method, StatusCode, header};
+
+const CONFIGS: &str = "/api/v1/marketing/tracking-configs";
+const SITES: &str = "/api/v1/marketing/sites";
+
+/// What a request asks for; path parameters are raw strings, parsed by the handlers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    OpenApi,
+    ListConfigs,
+    CreateConfig,
+    PatchConfig(String),
+    DeleteConfig(String),
+    ListSites,
+    GetSite(String),
+    PutSite(String),
+    DeleteSite(String),
+    DispatcherTick,
+}
+
+impl Route {
+    pub fn parse(method: &Method, path: &str) -> Result<Route, ApiError> {
+        let path = path.trim_end_matches('/');
+        let not_allowed = |allow| Err(ApiError::MethodNotAllowed(allow));
+        if path == "/api/v1/openapi.json" {
+            return match *method {
+                Method::GET | Method::HEAD => Ok(Route::OpenApi),
+                _ => not_allowed("GET"),
+            };
+        }
+        if path == CONFIGS {
+            return match *method {
+                Method::GET => Ok(Route::ListConfigs),
+                Method::POST => Ok(Route::CreateConfig),
+                _ => not_allowed("GET, POST"),
+            };
+        }
+        if let Some(rest) = path.strip_prefix(CONFIGS).and_then(|r| r.strip_prefix('/')) {
+            let segs: Vec<&str> = rest.split('/').collect();
+            return match (segs.as_slice(), method) {
+                ([id], &Method::PATCH) => Ok(Route::PatchConfig((*id).to_owned())),
+                ([id], &Method::DELETE) => Ok(Route::DeleteConfig((*id).to_owned())),
+                ([_], _) => not_allowed("PATCH, DELETE"),
+                _ => Err(not_found(path)),
+            };
+        }
+        if path == "/api/v1/marketing/dispatcher/tick" {
+            return match *method {
+                Method::POST => Ok(Route::DispatcherTick),
+                _ => not_allowed("POST"),
+            };
+        }
+        if path == SITES {
+            return match *method {
+                Method::GET => Ok(Route::ListSites),
+                _ => not_allowed("GET"),
+            };
+        }
+        if let Some(host) = path.strip_prefix(SITES).and_then(|r| r.strip_prefix('/'))
+            && !host.contains('/')
+        {
+            let host = host.to_owned();
+            return match *method {
+                Method::GET => Ok(Route::GetSite(host)),
+                Method::PUT => Ok(Route::PutSite(host)),
+                Method::DELETE => Ok(Route::DeleteSite(host)),
+                _ => not_allowed("GET, PUT, DELETE"),
+            };
+        }
+        Err(not_found(path))
+    }
+}
+
+fn not_found(path: &str) -> ApiError {
+    ApiError::NotFound(format!("no API route for {path}"))
+}
+
+/// The OpenAPI 3.1 description of this API, checked against the implementation by a test.
+pub fn openapi() -> Resp {
+    let mut resp = http::Response::new(http_body_util_full(include_str!("../openapi.json")));
+    *resp.status_mut() = StatusCode::OK;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+fn http_body_util_full(s: &'static str) -> http_body_util::Full<bytes::Bytes> {
+    http_body_util::Full::new(bytes::Bytes::from_static(s.as_bytes()))
+}
