@@ -12,6 +12,7 @@ pub mod event;
 pub mod hash;
 pub mod kv;
 pub mod logs;
+pub mod match_quality;
 pub mod normalize;
 pub mod outcome;
 pub mod platform;

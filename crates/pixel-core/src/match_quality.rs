@@ -1,0 +1,172 @@
+//! An estimate, 0-10, of how well a platform can match an event to a person, from the
+//! identifiers it will actually receive. The dashboard shows it per event type next to Meta's
+//! own Event Match Quality, and tells the user which identifier would raise it most.
+//!
+//! Weights, in tenths of a point, sum to 100 per platform, in the order PLATFORMS.md ranks
+//! the keys:
+//! - Meta ("strongest keys: em, ph, fbc, external_id, IP + UA, fbp"): e-mail 30, phone 20,
+//!   fbc 15, external id 10, IP and user agent together 10, fbp 8, first and last name
+//!   together 3, any of city/state/zip/country 2, date of birth 2.
+//! - TikTok (same identity keys, its own click id): e-mail 30, phone 20, ttclid 20,
+//!   external id 10, IP and user agent together 10, ttp 10.
+//! - Google: a click id matches the click exactly, so it alone is worth 60; enhanced
+//!   conversions for leads add e-mail 25 and phone 15.
+//!
+//! Without consent to share user data, nothing is sent to Meta or TikTok, and Google gets only
+//! the click id, so the estimate follows.
+
+use crate::event::Event;
+use crate::platform::Platform;
+
+/// The estimate and what would raise it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchQuality {
+    /// 0-100 tenths of a point (so `score_tenths / 10` is the 0-10 score).
+    pub score_tenths: u8,
+    /// Missing keys, most valuable first, with what each would add (tenths).
+    pub missing: Vec<(&'static str, u8)>,
+}
+
+impl MatchQuality {
+    /// The score on Meta's 0-10 scale.
+    pub fn score(&self) -> f32 {
+        f32::from(self.score_tenths) / 10.0
+    }
+}
+
+/// Estimate for `event` as `platform` will receive it.
+pub fn estimate(event: &Event, platform: Platform) -> MatchQuality {
+    let id = &event.identity;
+    let c = &event.click_ids;
+    let consent = event.consent.ad_user_data;
+    let ip_ua = event.client_ip.is_some() && event.user_agent.is_some();
+    let keys: Vec<(&'static str, u8, bool)> = match platform {
+        Platform::Meta => vec![
+            ("email", 30, id.email.is_some()),
+            ("phone", 20, id.phone_digits.is_some()),
+            ("fbc", 15, c.fbc.is_some()),
+            ("external_id", 10, id.external_id.is_some()),
+            ("ip_and_user_agent", 10, ip_ua),
+            ("fbp", 8, c.fbp.is_some()),
+            (
+                "first_and_last_name",
+                3,
+                id.first_name.is_some() && id.last_name.is_some(),
+            ),
+            (
+                "location",
+                2,
+                id.city.is_some() || id.state.is_some() || id.zip.is_some() || id.country.is_some(),
+            ),
+            ("date_of_birth", 2, id.date_of_birth.is_some()),
+        ],
+        Platform::TikTok => vec![
+            ("email", 30, id.email.is_some()),
+            ("phone", 20, id.phone_e164.is_some()),
+            ("ttclid", 20, c.ttclid.is_some()),
+            ("external_id", 10, id.external_id.is_some()),
+            ("ip_and_user_agent", 10, ip_ua),
+            ("ttp", 10, c.ttp.is_some()),
+        ],
+        Platform::Google => vec![
+            (
+                "click_id",
+                60,
+                c.gclid.is_some() || c.gbraid.is_some() || c.wbraid.is_some(),
+            ),
+            ("email", 25, id.email_google.is_some()),
+            ("phone", 15, id.phone_e164.is_some()),
+        ],
+    };
+    // What travels without consent: only Google's click id.
+    let sent = |name: &str| consent || (platform == Platform::Google && name == "click_id");
+    let score_tenths = keys
+        .iter()
+        .filter(|(name, _, present)| *present && sent(name))
+        .map(|(_, w, _)| *w)
+        .sum();
+    let mut missing: Vec<(&'static str, u8)> = keys
+        .iter()
+        .filter(|(_, _, present)| !present)
+        .map(|(name, w, _)| (*name, *w))
+        .collect();
+    missing.sort_by(|a, b| b.1.cmp(&a.1));
+    MatchQuality {
+        score_tenths,
+        missing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Consent, EventId, HashedIdentity, RawIdentity};
+    use crate::platform::StandardEvent;
+
+    fn event(raw: RawIdentity) -> Event {
+        let mut e = Event::new(EventId::parse("e").unwrap(), StandardEvent::Lead, 0);
+        e.consent = Consent::granted();
+        e.identity = HashedIdentity::from_raw(&raw, "ES");
+        e
+    }
+
+    #[test]
+    fn weights_sum_to_ten_when_everything_is_present() {
+        let mut e = event(RawIdentity {
+            email: Some("a@b.es".into()),
+            phone: Some("612345678".into()),
+            first_name: Some("Ana".into()),
+            last_name: Some("Ruiz".into()),
+            zip: Some("28001".into()),
+            date_of_birth: Some("1990-01-01".into()),
+            external_id: Some("c1".into()),
+            ..Default::default()
+        });
+        e.client_ip = Some("203.0.113.1".into());
+        e.user_agent = Some("UA".into());
+        e.click_ids.fbc = Some("fb.1.1.x".into());
+        e.click_ids.fbp = Some("fb.1.1.1".into());
+        e.click_ids.ttclid = Some("t".into());
+        e.click_ids.ttp = Some("t".into());
+        e.click_ids.gclid = Some("g".into());
+        for p in Platform::ALL {
+            let q = estimate(&e, p);
+            assert_eq!(q.score_tenths, 100, "{p}");
+            assert!(q.missing.is_empty());
+        }
+    }
+
+    #[test]
+    fn table() {
+        let email_only = event(RawIdentity {
+            email: Some("a@b.es".into()),
+            ..Default::default()
+        });
+        let mut gclid_only = event(RawIdentity::default());
+        gclid_only.click_ids.gclid = Some("g".into());
+        let mut no_consent = gclid_only.clone();
+        no_consent.identity = email_only.identity.clone();
+        no_consent.consent = Consent::default();
+        let cases = [
+            (&email_only, Platform::Meta, 30),
+            (&email_only, Platform::TikTok, 30),
+            (&email_only, Platform::Google, 25),
+            (&gclid_only, Platform::Google, 60),
+            (&gclid_only, Platform::Meta, 0),
+            (&no_consent, Platform::Meta, 0),
+            (&no_consent, Platform::Google, 60),
+        ];
+        for (e, p, want) in cases {
+            assert_eq!(estimate(e, p).score_tenths, want, "{p}");
+        }
+        // The dashboard's hint: the most valuable missing key first.
+        assert_eq!(
+            estimate(&email_only, Platform::Meta).missing[0],
+            ("phone", 20)
+        );
+        assert_eq!(
+            estimate(&email_only, Platform::Google).missing[0],
+            ("click_id", 60)
+        );
+    }
+}
