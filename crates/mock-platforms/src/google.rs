@@ -173,15 +173,15 @@ fn upload(state: &State, req: &Incoming, version: &str, cid: &str) -> Reply {
         );
         return api_error(400, invalid, version, vec![e]);
     }
-    if let Some(login) = req.header("login-customer-id") {
-        if !digits(login) {
-            let e = one_error(
-                "headerError",
-                "INVALID_LOGIN_CUSTOMER_ID",
-                "The login customer ID could not be validated.",
-            );
-            return api_error(400, invalid, version, vec![e]);
-        }
+    if let Some(login) = req.header("login-customer-id")
+        && !digits(login)
+    {
+        let e = one_error(
+            "headerError",
+            "INVALID_LOGIN_CUSTOMER_ID",
+            "The login customer ID could not be validated.",
+        );
+        return api_error(400, invalid, version, vec![e]);
     }
     let body = match req.json() {
         Ok(Value::Object(body)) => body,
@@ -299,7 +299,7 @@ fn partial_failure(version: &str, errors: &[(usize, RowError)]) -> Value {
 
 /// The answer for an armed fault on the API paths: `code` may be an HTTP status or a gRPC code.
 pub(crate) fn fault_reply(fault: &Fault, req: &Incoming) -> Reply {
-    let status = fault.status.unwrap_or_else(|| match fault.code {
+    let status = fault.status.unwrap_or(match fault.code {
         Some(c @ 400..=599) => c as u16,
         Some(3) => 400,
         Some(4) => 504,

@@ -114,27 +114,27 @@ pub(crate) fn check_row(
             clicks[1].0,
         ));
     }
-    if let Some(&(field, value)) = clicks.first() {
-        if !click_id_is_valid(value) {
-            let (code, message) = match field {
-                "gclid" => (
-                    "UNPARSEABLE_GCLID",
-                    "The imported gclid could not be decoded.",
-                ),
-                "gbraid" => (
-                    "UNPARSEABLE_GBRAID",
-                    "Can't parse event import data. Check if your gbraid parameter was not modified and try again.",
-                ),
-                _ => (
-                    "UNPARSEABLE_WBRAID",
-                    "Can't parse event import data. Check if your wbraid parameter was not modified and try again.",
-                ),
-            };
-            return Err(RowError {
-                trigger: Some(value.to_owned()),
-                ..upload_err(code, message, field)
-            });
-        }
+    if let Some(&(field, value)) = clicks.first()
+        && !click_id_is_valid(value)
+    {
+        let (code, message) = match field {
+            "gclid" => (
+                "UNPARSEABLE_GCLID",
+                "The imported gclid could not be decoded.",
+            ),
+            "gbraid" => (
+                "UNPARSEABLE_GBRAID",
+                "Can't parse event import data. Check if your gbraid parameter was not modified and try again.",
+            ),
+            _ => (
+                "UNPARSEABLE_WBRAID",
+                "Can't parse event import data. Check if your wbraid parameter was not modified and try again.",
+            ),
+        };
+        return Err(RowError {
+            trigger: Some(value.to_owned()),
+            ..upload_err(code, message, field)
+        });
     }
     let identifiers = match row.get("userIdentifiers") {
         None | Some(Value::Null) => &[][..],

@@ -139,14 +139,14 @@ fn validate_event(event: &Value, now: i64) -> Result<(), MetaError> {
             "The parameter user_data must contain at least one customer information parameter",
         ));
     }
-    if let Some(fbc) = user_data.get("fbc").filter(|v| present(v)) {
-        if !fbc.as_str().is_some_and(fbc_is_valid) {
-            return Err(MetaError::invalid(
+    if let Some(fbc) = user_data.get("fbc").filter(|v| present(v))
+        && !fbc.as_str().is_some_and(fbc_is_valid)
+    {
+        return Err(MetaError::invalid(
                 "Invalid fbc Parameter",
                 "The fbc parameter is malformed; expected fb.{subdomain_index}.{creation_time_ms}.{fbclid}",
             )
             .subcode(2804001));
-        }
     }
     if THIN_SETS
         .iter()

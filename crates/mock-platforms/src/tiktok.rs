@@ -93,10 +93,10 @@ fn validate(body: &Map<String, Value>) -> Result<&Vec<Value>, String> {
         }
         None => return Err("event_source: Missing data for required field.".into()),
     }
-    if !body
+    if body
         .get("event_source_id")
         .and_then(Value::as_str)
-        .is_some_and(|s| !s.is_empty())
+        .is_none_or(|s| s.is_empty())
     {
         return Err("event_source_id: Missing data for required field.".into());
     }
@@ -118,10 +118,10 @@ fn validate(body: &Map<String, Value>) -> Result<&Vec<Value>, String> {
         let Some(event) = event.as_object() else {
             return Err(format!("data[{i}]: Not a valid object."));
         };
-        if !event
+        if event
             .get("event")
             .and_then(Value::as_str)
-            .is_some_and(|s| !s.is_empty())
+            .is_none_or(|s| s.is_empty())
         {
             return Err(format!("data[{i}].event: Missing data for required field."));
         }

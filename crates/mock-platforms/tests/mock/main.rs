@@ -1,1 +1,7 @@
-//! Placeholder.
+//! Drives the mock over real HTTP on 127.0.0.1, as the app and the integration tests do.
+
+mod control;
+mod google;
+mod harness;
+mod meta;
+mod tiktok;
