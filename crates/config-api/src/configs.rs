@@ -157,6 +157,22 @@ pub async fn patch(ctx: &Ctx, raw_id: &str, req: Request) -> Result<Resp, ApiErr
             "the config changed while it was being updated; read it again and retry".into(),
         ));
     }
+    if verdict.is_some() || config.is_active {
+        // A replaced token resumes deliveries held for invalid credentials; re-activation
+        // resumes a paused config. Either way the dispatcher should look now.
+        let stores = edge_kit::kv::open_stores().await?;
+        if verdict.is_some() {
+            pixel_core::queue::release_config(&stores, &id)
+                .await
+                .map_err(ApiError::internal)?;
+        }
+        if pixel_core::queue::has_pending_work(&stores, ctx.now_ms, 60_000)
+            .await
+            .unwrap_or(false)
+        {
+            edge_kit::wake::wake_dispatcher("config updated");
+        }
+    }
     Ok(api::json_response(StatusCode::OK, &present(&config)))
 }
 
@@ -165,6 +181,11 @@ pub async fn delete(ctx: &Ctx, raw_id: &str) -> Result<Resp, ApiError> {
     let store = ctx.store(CONFIGS_STORE).await?;
     let key = schema::config_key(&ctx.tenant, &id);
     let (config, _) = load(&store, &key).await?.ok_or_else(|| missing(raw_id))?;
+    // Cancel first: a delivery must never outlive its config and then fail for lack of it.
+    let stores = edge_kit::kv::open_stores().await?;
+    pixel_core::queue::cancel_config(&stores, &id, ctx.now_ms)
+        .await
+        .map_err(ApiError::internal)?;
     store.delete(&key).await?;
     update_index(&store, &ctx.tenant, |ids| ids.retain(|i| i != id.as_str())).await?;
     let uniq = schema::config_unique_key(&ctx.tenant, config.platform, config.pixel_id.as_str());

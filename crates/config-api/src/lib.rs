@@ -8,6 +8,7 @@
 mod configs;
 mod credentials;
 mod ctx;
+mod deliveries;
 mod routes;
 mod sites;
 
@@ -30,6 +31,8 @@ async fn serve(req: Request) -> Result<Resp, ApiError> {
         return Ok(routes::openapi());
     }
     let ctx = ctx::Ctx::from_request(&req).await?;
+    let query = req.uri().query().map(str::to_owned);
+    let query = query.as_deref();
     match route {
         Route::OpenApi => Ok(routes::openapi()),
         Route::ListConfigs => configs::list(&ctx).await,
@@ -40,6 +43,9 @@ async fn serve(req: Request) -> Result<Resp, ApiError> {
         Route::GetSite(host) => sites::get(&ctx, &host).await,
         Route::PutSite(host) => sites::put(&ctx, &host, req).await,
         Route::DeleteSite(host) => sites::delete(&ctx, &host).await,
+        Route::ConfigLogs(id) => deliveries::list_logs(&ctx, &id, query).await,
+        Route::DeadLetters(id) => deliveries::list_dead_letters(&ctx, &id, query).await,
+        Route::ReplayDeadLetters(id) => deliveries::replay_dead_letters(&ctx, &id).await,
         Route::DispatcherTick => tick(&ctx).await,
     }
 }

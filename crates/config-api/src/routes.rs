@@ -14,6 +14,9 @@ pub enum Route {
     CreateConfig,
     PatchConfig(String),
     DeleteConfig(String),
+    ConfigLogs(String),
+    DeadLetters(String),
+    ReplayDeadLetters(String),
     ListSites,
     GetSite(String),
     PutSite(String),
@@ -44,6 +47,14 @@ impl Route {
                 ([id], &Method::PATCH) => Ok(Route::PatchConfig((*id).to_owned())),
                 ([id], &Method::DELETE) => Ok(Route::DeleteConfig((*id).to_owned())),
                 ([_], _) => not_allowed("PATCH, DELETE"),
+                ([id, "logs"], &Method::GET) => Ok(Route::ConfigLogs((*id).to_owned())),
+                ([_, "logs"], _) => not_allowed("GET"),
+                ([id, "dead-letters"], &Method::GET) => Ok(Route::DeadLetters((*id).to_owned())),
+                ([_, "dead-letters"], _) => not_allowed("GET"),
+                ([id, "dead-letters", "replay"], &Method::POST) => {
+                    Ok(Route::ReplayDeadLetters((*id).to_owned()))
+                }
+                ([_, "dead-letters", "replay"], _) => not_allowed("POST"),
                 _ => Err(not_found(path)),
             };
         }

@@ -111,3 +111,14 @@ impl KvStore for SpinStore {
         }
     }
 }
+
+/// The four stores of the product (`configs`, `queue`, `logs`, `stats`), opened at once.
+pub async fn open_stores() -> Result<pixel_core::kv::Stores<SpinStore>, KvError> {
+    use pixel_core::schema::{CONFIGS_STORE, LOGS_STORE, QUEUE_STORE, STATS_STORE};
+    Ok(pixel_core::kv::Stores {
+        configs: SpinStore::open(CONFIGS_STORE).await?,
+        queue: SpinStore::open(QUEUE_STORE).await?,
+        logs: SpinStore::open(LOGS_STORE).await?,
+        stats: SpinStore::open(STATS_STORE).await?,
+    })
+}

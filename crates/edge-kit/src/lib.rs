@@ -9,3 +9,4 @@ pub mod auth;
 pub mod host;
 pub mod kv;
 pub mod outbound;
+pub mod wake;

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Writes ../openapi.json, the OpenAPI 3.1 description config-api serves at /api/v1/openapi.json.
+
+Kept as code so the many repeated parts (errors, path parameters) are written once; the JSON
+is committed and checked against the running implementation by the end-to-end tests.
+Run: python3 crates/config-api/openapi/generate.py
+"""
+import json, pathlib
+
+def ref(name): return {"$ref": f"#/components/schemas/{name}"}
+def err(desc): return {"description": desc, "content": {"application/json": {"schema": ref("Error")}}}
+def ok(desc, schema): return {"description": desc, "content": {"application/json": {"schema": schema}}}
+
+COMMON = {"401": err("Missing, malformed, expired or badly signed token"),
+          "403": err("The caller may not act on that tenant")}
+BODY_ERRORS = {"400": err("Malformed input; details name the fields"),
+               "413": err("Body over 64 KiB"), "415": err("Body is not JSON")}
+CONFIG_ID = {"name": "configId", "in": "path", "required": True,
+             "schema": {"type": "string", "pattern": "^[0-9a-f]{16}$"}}
+HOST = {"name": "host", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 253}}
+LIMIT = {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}}
+TENANT = {"name": "tenantId", "in": "query", "required": False,
+          "description": "system_admin only: act on this tenant",
+          "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}
+
+EVENT = {"type": "string", "enum": ["PAGE_VIEW", "VIEW_CONTENT", "LEAD", "SCHEDULE", "INITIATE_CHECKOUT",
+         "PURCHASE", "SUBSCRIBE", "COMPLETE_REGISTRATION", "START_TRIAL", "CONTACT", "ADD_TO_CART",
+         "ADD_PAYMENT_INFO", "SEARCH", "SUBMIT_APPLICATION"]}
+EVENT_IN = {"type": "string", "minLength": 1, "maxLength": 64,
+            "description": "A spec name (PURCHASE) or a platform's own name as an alias (Purchase, PageView)"}
+TS = {"type": "string", "format": "date-time"}
+
+schemas = {
+  "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+      "type": "object", "required": ["code", "message"], "properties": {
+          "code": {"type": "string"}, "message": {"type": "string"}, "details": {}}}}},
+  "Platform": {"type": "string", "enum": ["Meta", "Google", "TikTok"]},
+  "StandardEvent": EVENT,
+  "Health": {"type": "object", "required": ["status"], "properties": {
+      "status": {"type": "string", "enum": ["ok", "credentials_invalid", "unverified"]},
+      "lastError": {"type": ["string", "null"]}, "checkedAt": {"oneOf": [TS, {"type": "null"}]}}},
+  "LastEvent": {"type": "object", "required": ["time", "status"], "properties": {
+      "time": TS, "status": {"type": "string"}}},
+  "TrackingConfig": {"type": "object",
+      "required": ["id", "platform", "pixelId", "isActive", "createdAt", "updatedAt", "trackedEvents",
+                   "eventMappings", "health", "lastEvent"],
+      "properties": {
+          "id": {"type": "string"}, "platform": ref("Platform"), "pixelId": {"type": "string"},
+          "isActive": {"type": "boolean"}, "createdAt": TS, "updatedAt": TS,
+          "trackedEvents": {"type": "array", "items": ref("StandardEvent")},
+          "eventMappings": {"type": "object", "additionalProperties": ref("StandardEvent")},
+          "testEventCode": {"type": ["string", "null"]},
+          "health": ref("Health"), "lastEvent": {"oneOf": [ref("LastEvent"), {"type": "null"}]},
+          "customerId": {"type": "string"}, "loginCustomerId": {"type": "string"},
+          "conversionActions": {"type": "object", "additionalProperties": {"type": "string"}}},
+      "not": {"anyOf": [{"required": ["apiAccessToken"]}, {"required": ["refreshToken"]}]}},
+  "ConfigCreate": {"type": "object", "additionalProperties": False, "required": ["platform", "pixelId"],
+      "properties": {
+          "platform": {"type": "string", "description": "Meta, Google or TikTok"},
+          "pixelId": {"type": "string", "description": "Meta: pixel id (digits); TikTok: pixel code; Google: customer id"},
+          "apiAccessToken": {"type": "string", "description": "Access token (Meta, TikTok) or OAuth refresh token (Google)", "writeOnly": True},
+          "refreshToken": {"type": "string", "description": "Google: OAuth refresh token", "writeOnly": True},
+          "trackedEvents": {"type": "array", "items": EVENT_IN},
+          "eventMappings": {"type": "object", "additionalProperties": EVENT_IN},
+          "testEventCode": {"type": ["string", "null"]}, "isActive": {"type": "boolean"},
+          "customerId": {"type": "string"}, "loginCustomerId": {"type": ["string", "null"]},
+          "conversionActions": {"type": "object", "additionalProperties": {"type": "string"}}}},
+  "ConfigPatch": {"type": "object", "additionalProperties": False, "properties": {
+          "isActive": {"type": "boolean"}, "apiAccessToken": {"type": "string", "writeOnly": True},
+          "refreshToken": {"type": "string", "writeOnly": True},
+          "trackedEvents": {"type": "array", "items": EVENT_IN},
+          "eventMappings": {"type": "object", "additionalProperties": EVENT_IN},
+          "testEventCode": {"type": ["string", "null"]}, "loginCustomerId": {"type": ["string", "null"]},
+          "conversionActions": {"type": "object", "additionalProperties": {"type": "string"}}}},
+  "Site": {"type": "object", "required": ["host", "originUrl", "consent", "rules", "createdAt", "updatedAt"],
+      "properties": {"host": {"type": "string"}, "originUrl": {"type": "string"},
+          "consent": ref("Consent"), "rules": ref("SiteRules"), "createdAt": TS, "updatedAt": TS}},
+  "Consent": {"type": "object", "additionalProperties": False, "properties": {
+          "cookie": {"type": "string"}, "policy": {"type": "string", "enum": ["opt-in", "opt-out"]}}},
+  "SiteRules": {"type": "object", "additionalProperties": False, "properties": {
+          k: {"type": "array", "items": {"type": "string"}} for k in
+          ["contentPaths", "leadPaths", "checkoutPaths", "thankYouPaths"]}},
+  "SitePut": {"type": "object", "additionalProperties": False, "required": ["originUrl"], "properties": {
+          "originUrl": {"type": "string", "format": "uri"}, "consent": ref("Consent"), "rules": ref("SiteRules")}},
+  "TickResult": {"type": ["object", "null"]},
+  "LogEntry": {"type": "object", "required": ["id", "timestamp", "eventName", "status", "responseCode", "payload", "latencyMs", "attempt"],
+      "properties": {"id": {"type": "string"}, "timestamp": TS, "eventName": {"type": "string"},
+          "status": {"type": "string", "enum": ["success", "retry", "failed", "dead_letter", "cancelled", "test"]},
+          "responseCode": {"type": ["integer", "null"]}, "errorMessage": {"type": ["string", "null"]},
+          "payload": {"description": "What was sent: hashed fields only, never the token"},
+          "latencyMs": {"type": "integer"}, "attempt": {"type": "integer"}}},
+  "DeadLetter": {"type": "object", "required": ["id", "eventId", "eventName", "attempt", "deadAt", "reason"],
+      "properties": {"id": {"type": "string"}, "eventId": {"type": "string"}, "eventName": EVENT,
+          "attempt": {"type": "integer"}, "firstEnqueuedAt": TS, "deadAt": TS, "reason": {"type": "string"},
+          "responseCode": {"type": ["integer", "null"]}}},
+}
+
+def op(summary, responses, params=(), body=None, op_id=None):
+    o = {"summary": summary, "operationId": op_id, "security": [{"bearer": []}],
+         "parameters": list(params) + [TENANT], "responses": {**responses, **COMMON}}
+    if body:
+        o["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
+        o["responses"].update(BODY_ERRORS)
+    return o
+
+paths = {
+  "/api/v1/marketing/tracking-configs": {
+    "get": op("List the tenant's tracking configs", {"200": ok("The configs", {"type": "array", "items": ref("TrackingConfig")})}, op_id="listConfigs"),
+    "post": op("Connect a pixel or ad account; the credentials are checked with the platform first",
+               {"201": ok("Created", ref("TrackingConfig")), "409": err("The tenant already has this platform + pixel"),
+                "422": err("The platform rejected the credentials; its message is in error.message"),
+                "502": err("The platform could not be reached; nothing was stored")},
+               body="ConfigCreate", op_id="createConfig")},
+  "/api/v1/marketing/tracking-configs/{configId}": {
+    "patch": op("Change a config: pause/resume, replace the token (re-checked), events, mappings",
+                {"200": ok("Updated", ref("TrackingConfig")), "404": err("Unknown config"),
+                 "409": err("Changed concurrently; retry"), "422": err("The platform rejected the new credentials"),
+                 "502": err("The platform could not be reached")},
+                params=[CONFIG_ID], body="ConfigPatch", op_id="patchConfig"),
+    "delete": op("Delete a config; its pending deliveries are cancelled",
+                 {"204": {"description": "Deleted"}, "404": err("Unknown config")}, params=[CONFIG_ID], op_id="deleteConfig")},
+  "/api/v1/marketing/tracking-configs/{configId}/logs": {
+    "get": op("The config's delivery log, newest first",
+              {"200": ok("Entries", {"type": "array", "items": ref("LogEntry")}), "400": err("limit is not 1-500"),
+               "404": err("Unknown config")}, params=[CONFIG_ID, LIMIT], op_id="listLogs")},
+  "/api/v1/marketing/tracking-configs/{configId}/dead-letters": {
+    "get": op("Events that can never be delivered as sent, newest first",
+              {"200": ok("Dead letters", {"type": "array", "items": ref("DeadLetter")}), "400": err("limit is not 1-500"),
+               "404": err("Unknown config")}, params=[CONFIG_ID, LIMIT], op_id="listDeadLetters")},
+  "/api/v1/marketing/tracking-configs/{configId}/dead-letters/replay": {
+    "post": op("Queue every dead letter of the config again",
+               {"200": ok("How many were queued", {"type": "object", "required": ["replayed"], "properties": {"replayed": {"type": "integer"}}}),
+                "404": err("Unknown config")}, params=[CONFIG_ID], op_id="replayDeadLetters")},
+  "/api/v1/marketing/sites": {
+    "get": op("List the tenant's sites", {"200": ok("The sites", {"type": "array", "items": ref("Site")})}, op_id="listSites")},
+  "/api/v1/marketing/sites/{host}": {
+    "get": op("One site", {"200": ok("The site", ref("Site")), "400": err("Invalid host"), "404": err("Unknown site")}, params=[HOST], op_id="getSite"),
+    "put": op("Map a hostname to the tenant, with its origin, consent policy and path rules",
+              {"200": ok("Updated", ref("Site")), "201": ok("Created", ref("Site")),
+               "409": err("The host belongs to another tenant")}, params=[HOST], body="SitePut", op_id="putSite"),
+    "delete": op("Unmap a hostname", {"204": {"description": "Deleted"}, "400": err("Invalid host"), "404": err("Unknown site")},
+                 params=[HOST], op_id="deleteSite")},
+  "/api/v1/marketing/dispatcher/tick": {
+    "post": op("Drive the dispatcher once (outside schedulers); system_admin only",
+               {"200": ok("What the tick did", ref("TickResult")), "202": ok("Accepted", ref("TickResult")),
+                "502": err("The dispatcher did not answer")}, op_id="tick")},
+}
+
+doc = {
+  "openapi": "3.1.0",
+  "info": {"title": "Pixel Manager & Conversions API", "version": "0.1.0",
+           "description": "TrainerERP's server-side conversions for Meta, TikTok and Google Ads. "
+                          "Errors are {\"error\":{\"code\",\"message\",\"details\"}}. Tokens are write-only."},
+  "paths": paths,
+  "components": {"schemas": schemas,
+                 "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+}
+out = pathlib.Path(__file__).resolve().parent.parent / "openapi.json"
+out.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+print(f"wrote {out}")
