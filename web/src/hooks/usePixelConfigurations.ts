@@ -18,8 +18,12 @@ function replaceIn(qc: QueryClient, updated: TrackingConfig) {
 export function usePixelConfigurations() {
   const http = useApi();
   const qc = useQueryClient();
-  const invalidate = () =>
-    Promise.all([qc.invalidateQueries({ queryKey: CONFIGS_KEY }), qc.invalidateQueries({ queryKey: STATS_KEY })]);
+  // Fire and forget: a slow list refetch must not hold back the mutation's own outcome
+  // (the card's rollback message, the modal closing).
+  const invalidate = () => {
+    void qc.invalidateQueries({ queryKey: CONFIGS_KEY });
+    void qc.invalidateQueries({ queryKey: STATS_KEY });
+  };
 
   const query = useQuery({ queryKey: CONFIGS_KEY, queryFn: () => api.listConfigs(http) });
 

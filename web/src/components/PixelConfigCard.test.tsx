@@ -1,0 +1,78 @@
+import { render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { S } from '../strings';
+import { metaConfig } from '../test/utils';
+import { PixelConfigCard, type PixelConfigCardProps } from './PixelConfigCard';
+
+function card(overrides: Partial<PixelConfigCardProps> = {}, config = metaConfig()) {
+  const props: PixelConfigCardProps = {
+    config,
+    onToggleStatus: vi.fn().mockResolvedValue(undefined),
+    onEdit: vi.fn(),
+    onViewLogs: vi.fn(),
+    onSendTest: vi.fn().mockResolvedValue({ ok: true }),
+    onDelete: vi.fn().mockResolvedValue(undefined),
+    ...overrides,
+  };
+  render(<PixelConfigCard {...props} />);
+  return { props, user: userEvent.setup({ delay: null }) };
+}
+
+describe('PixelConfigCard', () => {
+  it('shows platform, pixel id, health and last event', () => {
+    card();
+    const article = screen.getByRole('article', { name: S.card.actionsFor('Meta', '1234567890123') });
+    expect(within(article).getByRole('img', { name: S.platform.logoLabel('Meta') })).toBeInTheDocument();
+    expect(within(article).getByText('1234567890123')).toBeInTheDocument();
+    expect(within(article).getByText(S.health.ok)).toBeInTheDocument();
+    expect(within(article).getByText(S.logs.status.success!)).toBeInTheDocument();
+    expect(screen.getByRole('switch', { name: S.card.toggleLabel('Meta', '1234567890123') })).toBeChecked();
+  });
+
+  it('shows invalid credentials with the platform error', () => {
+    card({}, metaConfig({ health: { status: 'credentials_invalid', lastError: 'Error validating access token' }, lastEvent: null }));
+    expect(screen.getByText(S.health.credentials_invalid)).toBeInTheDocument();
+    expect(screen.getByText('Error validating access token')).toBeInTheDocument();
+    expect(screen.getByText(S.card.noEvents)).toBeInTheDocument();
+  });
+
+  it('calls onToggleStatus(id, newStatus) and explains a failure', async () => {
+    const onToggleStatus = vi.fn().mockRejectedValue(new Error('500'));
+    const { user } = card({ onToggleStatus });
+    await user.click(screen.getByRole('switch'));
+    expect(onToggleStatus).toHaveBeenCalledWith('cfg-meta-1', false);
+    expect(await screen.findByRole('alert')).toHaveTextContent(S.card.toggleFailed);
+  });
+
+  it('asks before deleting and deletes only on confirmation', async () => {
+    const { user, props } = card();
+    await user.click(screen.getByRole('button', { name: S.card.delete }));
+    const dialog = await screen.findByRole('alertdialog', { name: S.confirmDelete.title });
+    expect(within(dialog).getByRole('button', { name: S.confirmDelete.cancel })).toHaveFocus();
+    await user.click(within(dialog).getByRole('button', { name: S.confirmDelete.cancel }));
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
+    expect(props.onDelete).not.toHaveBeenCalled();
+
+    await user.click(screen.getByRole('button', { name: S.card.delete }));
+    await user.click(await screen.findByRole('button', { name: S.confirmDelete.confirm }));
+    expect(props.onDelete).toHaveBeenCalledWith('cfg-meta-1');
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
+  });
+
+  it('sends a test event and shows the verdict', async () => {
+    const onSendTest = vi.fn().mockResolvedValueOnce({ ok: true }).mockResolvedValueOnce({ ok: false, message: 'Invalid parameter' });
+    const { user } = card({ onSendTest });
+    await user.click(screen.getByRole('button', { name: S.card.test }));
+    expect(await screen.findByText(S.card.testOk)).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: S.card.test }));
+    expect(await screen.findByText(S.card.testFailed('Invalid parameter'))).toBeInTheDocument();
+  });
+
+  it('opens edit and logs', async () => {
+    const { user, props } = card();
+    await user.click(screen.getByRole('button', { name: S.card.edit }));
+    await user.click(screen.getByRole('button', { name: S.card.logs }));
+    expect(props.onEdit).toHaveBeenCalledWith(props.config);
+    expect(props.onViewLogs).toHaveBeenCalledWith(props.config);
+  });
+});
