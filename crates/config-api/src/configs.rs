@@ -267,21 +267,7 @@ pub async fn load_all(
     store: &SpinStore,
     tenant: &TenantId,
 ) -> Result<Vec<TrackingConfig>, ApiError> {
-    let ids = read_index(store, tenant).await?.0;
-    let keys: Vec<String> = ids
-        .iter()
-        .filter_map(|i| ConfigId::parse(i).ok())
-        .map(|id| schema::config_key(tenant, &id))
-        .collect();
-    let mut configs = Vec::with_capacity(keys.len());
-    for (key, raw) in keys.iter().zip(store.get_many(&keys).await?) {
-        match raw.map(|r| serde_json::from_slice::<TrackingConfig>(&r)) {
-            Some(Ok(c)) => configs.push(c),
-            Some(Err(e)) => eprintln!("skipping corrupt config at {key}: {e}"),
-            None => {}
-        }
-    }
-    Ok(configs)
+    Ok(edge_kit::pipeline::load_configs(store, tenant).await?)
 }
 
 /// A uniqueness claim is live when the config it names still exists; a claim left by a

@@ -9,4 +9,5 @@ pub mod auth;
 pub mod host;
 pub mod kv;
 pub mod outbound;
+pub mod pipeline;
 pub mod wake;

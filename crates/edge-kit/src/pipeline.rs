@@ -1,0 +1,120 @@
+//! The enqueue side of the delivery pipeline, called by the collector (edge and backend events)
+//! and the config API: store the event once per resolved standard event, with one delivery per
+//! active config of the tenant that tracks it, then wake the dispatcher after the answer.
+//!
+//! A config may map one internal TrainerERP event to another standard event than the default
+//! (`suscripcion.renovada` → `PURCHASE` instead of `SUBSCRIBE`). The queue stores one event
+//! name per event, so configs are grouped by the event they resolve to and each group is queued
+//! as its own copy. Every copy keeps the caller's `event_id` (what the platforms deduplicate
+//! on, together with the event name); only the queue's idempotency key differs per copy.
+
+use std::collections::BTreeMap;
+
+use pixel_core::StandardEvent;
+use pixel_core::config::{ConfigId, TenantId, TrackingConfig};
+use pixel_core::event::Event;
+use pixel_core::kv::{KvError, KvStore, Stores};
+use pixel_core::queue::{self, EnqueueResult};
+use pixel_core::schema;
+
+/// What an enqueue did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Enqueued {
+    /// The tenant already sent this event id recently: nothing was queued.
+    pub duplicate: bool,
+    /// Deliveries queued (0 when no active config tracks the event).
+    pub deliveries: usize,
+}
+
+/// Every config of `tenant`, in creation order: the index, then one `get_many`.
+pub async fn load_configs<S: KvStore>(
+    configs: &S,
+    tenant: &TenantId,
+) -> Result<Vec<TrackingConfig>, KvError> {
+    let ids: Vec<String> = match configs.get(&schema::config_index_key(tenant)).await? {
+        Some(raw) => serde_json::from_slice(&raw)
+            .map_err(|e| KvError(format!("corrupt config index of {tenant}: {e}")))?,
+        None => Vec::new(),
+    };
+    let keys: Vec<String> = ids
+        .iter()
+        .filter_map(|i| ConfigId::parse(i).ok())
+        .map(|id| schema::config_key(tenant, &id))
+        .collect();
+    let mut out = Vec::with_capacity(keys.len());
+    for (key, raw) in keys.iter().zip(configs.get_many(&keys).await?) {
+        match raw.map(|r| serde_json::from_slice::<TrackingConfig>(&r)) {
+            Some(Ok(c)) => out.push(c),
+            Some(Err(e)) => eprintln!("skipping corrupt config at {key}: {e}"),
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Which configs receive `event`, grouped by the standard event each resolves it to.
+/// `internal` is the TrainerERP event name it came as, if any (for per-config mappings).
+pub fn route(
+    configs: &[TrackingConfig],
+    default: StandardEvent,
+    internal: Option<&str>,
+) -> BTreeMap<StandardEvent, Vec<ConfigId>> {
+    let mut groups: BTreeMap<StandardEvent, Vec<ConfigId>> = BTreeMap::new();
+    for c in configs {
+        let standard = internal
+            .and_then(|name| c.mapped_event(name))
+            .unwrap_or(default);
+        if c.tracks(standard) {
+            groups.entry(standard).or_default().push(c.id.clone());
+        }
+    }
+    groups
+}
+
+/// Queue `event` for every config of `tenant` that tracks it. Does not wait on any platform.
+pub async fn enqueue<S: KvStore>(
+    stores: &Stores<S>,
+    tenant: &TenantId,
+    event: &Event,
+    internal: Option<&str>,
+    now_ms: i64,
+) -> Result<Enqueued, KvError> {
+    let configs = load_configs(&stores.configs, tenant).await?;
+    let groups = route(&configs, event.name, internal);
+    let id = event.event_id.as_str();
+    // The group of the event's own name goes first and claims the caller's id, so a replay of
+    // the same event is recognised as a duplicate before anything else is queued.
+    let mut order: Vec<(StandardEvent, Vec<ConfigId>)> = groups.into_iter().collect();
+    order.sort_by_key(|(name, _)| *name != event.name);
+    if order.first().is_none_or(|(name, _)| *name != event.name) {
+        order.insert(0, (event.name, Vec::new()));
+    }
+    let mut done = Enqueued::default();
+    for (i, (name, ids)) in order.iter().enumerate() {
+        let mut copy = event.clone();
+        copy.name = *name;
+        let json = serde_json::to_vec(&copy).map_err(|e| KvError(e.to_string()))?;
+        let key = if i == 0 {
+            id.to_owned()
+        } else {
+            format!("{id}~{}", name.spec_name())
+        };
+        match queue::enqueue(stores, tenant, &key, *name, &json, ids, now_ms)
+            .await
+            .map_err(|e| KvError(e.to_string()))?
+        {
+            EnqueueResult::Duplicate if i == 0 => {
+                return Ok(Enqueued {
+                    duplicate: true,
+                    deliveries: 0,
+                });
+            }
+            EnqueueResult::Duplicate => {}
+            EnqueueResult::NewDeliveries(n) => done.deliveries += n,
+        }
+    }
+    if done.deliveries > 0 {
+        crate::wake::wake_dispatcher("events queued");
+    }
+    Ok(done)
+}
