@@ -48,6 +48,80 @@ pub trait KvStore {
         expected: Option<&[u8]>,
         new: &[u8],
     ) -> Result<bool, KvError>;
+
+    /// The values of many counters (absent = 0). The default reads each with
+    /// `increment(key, 0)`, the one portable way to read a counter; hosts that can read counters
+    /// in one round trip may override it.
+    async fn get_counters(&self, keys: &[String]) -> Result<Vec<i64>, KvError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            out.push(self.increment(k, 0).await?);
+        }
+        Ok(out)
+    }
+}
+
+/// A shared reference to a store is a store: lets tests and adapters pass `&S` where `S` is expected.
+impl<T: KvStore + ?Sized> KvStore for &T {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        (**self).get(key).await
+    }
+    async fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        (**self).set(key, value).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), KvError> {
+        (**self).delete(key).await
+    }
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        (**self).get_many(keys).await
+    }
+    async fn set_many(&self, pairs: &[(String, Vec<u8>)]) -> Result<(), KvError> {
+        (**self).set_many(pairs).await
+    }
+    async fn delete_many(&self, keys: &[String]) -> Result<(), KvError> {
+        (**self).delete_many(keys).await
+    }
+    async fn keys(&self) -> Result<Vec<String>, KvError> {
+        (**self).keys().await
+    }
+    async fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        (**self).increment(key, delta).await
+    }
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: &[u8],
+    ) -> Result<bool, KvError> {
+        (**self).compare_and_swap(key, expected, new).await
+    }
+    async fn get_counters(&self, keys: &[String]) -> Result<Vec<i64>, KvError> {
+        (**self).get_counters(keys).await
+    }
+}
+
+/// The four stores of the product, one Spin label each (`schema::*_STORE`).
+#[derive(Debug, Default)]
+pub struct Stores<S> {
+    pub configs: S,
+    pub queue: S,
+    pub logs: S,
+    pub stats: S,
+}
+
+impl Stores<MemoryStore> {
+    /// Four empty in-memory stores, for tests.
+    pub fn memory() -> Self {
+        Self::default()
+    }
+
+    /// Operations made on all four stores.
+    pub fn op_count(&self) -> u64 {
+        self.configs.op_count()
+            + self.queue.op_count()
+            + self.logs.op_count()
+            + self.stats.op_count()
+    }
 }
 
 /// An in-memory [`KvStore`] for tests. Counters live apart from plain values, as they do in

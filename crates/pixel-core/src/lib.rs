@@ -17,6 +17,7 @@ pub mod normalize;
 pub mod outcome;
 pub mod platform;
 pub mod platforms;
+pub mod queue;
 pub mod retry;
 pub mod schema;
 

@@ -1,0 +1,383 @@
+//! The durable delivery queue over [`KvStore`]: enqueue, claim with leases, complete, retry,
+//! dead-letter, hold and cancel.
+//!
+//! Layout (see [`crate::schema`]): an event is stored once (`e/{eid}`), with one delivery key per
+//! config, `d/{config}/{due_ms}/{eid}`, whose key alone says whose it is and when it is due.
+//! The queue store holds nothing else that grows (dedup claims and dead letters live in `logs`),
+//! so the dispatcher's single `keys()` scan is bounded by the backlog and finds due work without
+//! reading a value.
+//!
+//! Concurrency: the lease is **per config** (`lease/{config}`, taken by compare-and-swap), and a
+//! dispatcher holding it owns every due delivery of that config: two dispatchers never hold the
+//! same config, so they never send the same delivery, and one broken destination never blocks
+//! another. After taking a lease the claimer re-reads the delivery keys it saw in its scan and
+//! drops those that are gone, so a stale scan (another dispatcher finished them in between)
+//! sends nothing twice. A lease that expires is taken over: a dispatcher that died mid-batch
+//! loses nothing. The lease must outlast a send (platform timeout plus margin), or a slow
+//! dispatcher and its successor may both send.
+//!
+//! KV operations: enqueue is 2 (dedup compare-and-swap, one `set_many`); a claim is
+//! `keys` + `get_many` (leases) + one compare-and-swap per config + `get_many`; completing a
+//! batch is one `delete_many`, rescheduling one `set_many` + one `delete_many`. With batches, a
+//! delivered event costs about 2 operations.
+//!
+//! Corrupt stored data never panics: an unreadable delivery or event body is dropped (deleted)
+//! when met, since nothing could ever send it; an unreadable lease counts as free; an unreadable
+//! dedup claim counts as expired.
+
+mod claim;
+mod dead;
+mod record;
+
+pub use claim::{ClaimPlan, claim_due, plan_claim, release, take_claim};
+pub use dead::{DeadLetter, DeadLetterRecord, dead_letter, list_dead_letters, replay_dead_letters};
+
+use std::collections::BTreeSet;
+
+use crate::StandardEvent;
+use crate::config::{ConfigId, TenantId};
+use crate::kv::{KvError, KvStore, Stores};
+use crate::logs::{self, LogEntry, LogStatus};
+use crate::schema::{self, QueueKey};
+use record::{DeliveryRecord, EventHeader, encode_event, to_json};
+
+/// How long an event id stays a duplicate of itself: platforms deduplicate for 48 h too.
+pub const DEDUP_WINDOW_MS: i64 = 48 * 3_600_000;
+
+/// A delivery whose event body is missing for this long is dropped (a non-atomic `set_many`
+/// may show the delivery before the body for a moment; after this it is corruption).
+pub const ORPHAN_GRACE_MS: i64 = 10 * 60_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueueError {
+    #[error(transparent)]
+    Kv(#[from] KvError),
+}
+
+/// What [`enqueue`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnqueueResult {
+    /// The event was new; this many deliveries were queued (0 when no config tracks it).
+    NewDeliveries(usize),
+    /// The tenant already sent this event id within [`DEDUP_WINDOW_MS`]: nothing was done.
+    Duplicate,
+}
+
+/// A delivery owned by this dispatcher until its batch's lease runs out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedDelivery {
+    pub config_id: ConfigId,
+    pub tenant: TenantId,
+    /// The queue's id of the event ([`schema::event_ref`]).
+    pub eid: String,
+    pub event_id: String,
+    pub event_name: StandardEvent,
+    /// Attempts made before this one (0 on the first).
+    pub attempt: u32,
+    /// When the event was enqueued (latency KPI, platform deadlines).
+    pub first_enqueued_ms: i64,
+    /// When this attempt was due.
+    pub due_ms: i64,
+    pub last_error: Option<String>,
+    /// The event as the caller enqueued it.
+    pub event_json: Vec<u8>,
+    /// Whether other configs' deliveries still used the event body when it was claimed.
+    pub(crate) event_shared: bool,
+}
+
+impl ClaimedDelivery {
+    fn key(&self) -> String {
+        schema::delivery_key(&self.config_id, self.due_ms, &self.eid)
+    }
+
+    fn record(&self) -> DeliveryRecord {
+        DeliveryRecord {
+            tenant: self.tenant.clone(),
+            event_id: self.event_id.clone(),
+            event_name: self.event_name,
+            attempt: self.attempt,
+            first_enqueued_at: self.first_enqueued_ms,
+            last_error: self.last_error.clone(),
+        }
+    }
+}
+
+/// A config's lease, as taken by [`claim_due`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub config_id: ConfigId,
+    pub owner: String,
+    pub until_ms: i64,
+    pub(crate) value: Vec<u8>,
+}
+
+/// The due deliveries of one config, claimed under one lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigBatch {
+    pub config_id: ConfigId,
+    pub lease: Lease,
+    /// Oldest due first.
+    pub deliveries: Vec<ClaimedDelivery>,
+}
+
+/// Queue `event_json` once for `tenant` + `event_id`, with one delivery per config in `configs`
+/// (the active configs of the tenant that track `event_name`), due now.
+/// Idempotent for [`DEDUP_WINDOW_MS`]; an expired claim is reclaimed.
+#[allow(clippy::too_many_arguments)]
+pub async fn enqueue<S: KvStore>(
+    stores: &Stores<S>,
+    tenant: &TenantId,
+    event_id: &str,
+    event_name: StandardEvent,
+    event_json: &[u8],
+    configs: &[ConfigId],
+    now_ms: i64,
+) -> Result<EnqueueResult, QueueError> {
+    let dedup = schema::dedup_key(tenant, event_id);
+    let expiry = (now_ms + DEDUP_WINDOW_MS).to_string();
+    if !stores
+        .logs
+        .compare_and_swap(&dedup, None, expiry.as_bytes())
+        .await?
+    {
+        let Some(old) = stores.logs.get(&dedup).await? else {
+            // Deleted in between: a failed enqueue gave its claim back; let the caller retry.
+            return Err(KvError("dedup claim changed under us; retry".into()).into());
+        };
+        let live = std::str::from_utf8(&old)
+            .ok()
+            .and_then(|s| s.parse::<i64>().ok())
+            .is_some_and(|until| until > now_ms);
+        if live
+            || !stores
+                .logs
+                .compare_and_swap(&dedup, Some(&old), expiry.as_bytes())
+                .await?
+        {
+            return Ok(EnqueueResult::Duplicate);
+        }
+    }
+    let unique: BTreeSet<&ConfigId> = configs.iter().collect();
+    if unique.is_empty() {
+        return Ok(EnqueueResult::NewDeliveries(0));
+    }
+    let eid = schema::event_ref(tenant, event_id);
+    let header = EventHeader {
+        tenant: tenant.clone(),
+        event_id: event_id.to_owned(),
+        event_name,
+        enqueued_at: now_ms,
+    };
+    let record = to_json(&DeliveryRecord {
+        tenant: tenant.clone(),
+        event_id: event_id.to_owned(),
+        event_name,
+        attempt: 0,
+        first_enqueued_at: now_ms,
+        last_error: None,
+    });
+    let mut pairs = vec![(schema::event_key(&eid), encode_event(&header, event_json))];
+    for c in &unique {
+        pairs.push((schema::delivery_key(c, now_ms, &eid), record.clone()));
+    }
+    if let Err(e) = stores.queue.set_many(&pairs).await {
+        // Give the claim back so the caller's retry is not taken for a duplicate.
+        let _ = stores.logs.delete(&dedup).await;
+        return Err(e.into());
+    }
+    Ok(EnqueueResult::NewDeliveries(unique.len()))
+}
+
+/// Delivered: remove the deliveries, and their event bodies when no other config needs them.
+pub async fn complete<S: KvStore>(
+    stores: &Stores<S>,
+    deliveries: &[ClaimedDelivery],
+) -> Result<(), QueueError> {
+    if deliveries.is_empty() {
+        return Ok(());
+    }
+    stores.queue.delete_many(&removal_keys(deliveries)).await?;
+    Ok(())
+}
+
+fn removal_keys(deliveries: &[ClaimedDelivery]) -> Vec<String> {
+    let mut keys: Vec<String> = deliveries.iter().map(ClaimedDelivery::key).collect();
+    keys.extend(
+        deliveries
+            .iter()
+            .filter(|d| !d.event_shared)
+            .map(|d| schema::event_key(&d.eid)),
+    );
+    keys
+}
+
+/// A retry to schedule.
+#[derive(Debug, Clone)]
+pub struct Reschedule<'a> {
+    pub delivery: &'a ClaimedDelivery,
+    pub next_attempt_ms: i64,
+    /// Attempts made so far, this one included.
+    pub attempt: u32,
+    pub last_error: Option<String>,
+}
+
+/// Move deliveries to their next attempt time (new key written before the old one goes, so the
+/// event is never without a delivery).
+pub async fn reschedule<S: KvStore>(
+    stores: &Stores<S>,
+    items: &[Reschedule<'_>],
+) -> Result<(), QueueError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let mut pairs = Vec::with_capacity(items.len());
+    let mut old = Vec::with_capacity(items.len());
+    for it in items {
+        let d = it.delivery;
+        let mut record = d.record();
+        record.attempt = it.attempt;
+        record.last_error = it.last_error.clone();
+        let new_key = schema::delivery_key(&d.config_id, it.next_attempt_ms, &d.eid);
+        if new_key != d.key() {
+            old.push(d.key());
+        }
+        pairs.push((new_key, to_json(&record)));
+    }
+    stores.queue.set_many(&pairs).await?;
+    if !old.is_empty() {
+        stores.queue.delete_many(&old).await?;
+    }
+    Ok(())
+}
+
+/// Credentials invalid: keep the config's deliveries but stop claiming them.
+pub async fn hold_config<S: KvStore>(
+    stores: &Stores<S>,
+    config: &ConfigId,
+) -> Result<(), QueueError> {
+    stores.queue.set(&schema::hold_key(config), b"1").await?;
+    Ok(())
+}
+
+/// The token was replaced: the config's deliveries are claimable again (those already due at once).
+pub async fn release_config<S: KvStore>(
+    stores: &Stores<S>,
+    config: &ConfigId,
+) -> Result<(), QueueError> {
+    stores.queue.delete(&schema::hold_key(config)).await?;
+    Ok(())
+}
+
+/// The config was deleted: remove its pending deliveries (held ones too), its lease and hold,
+/// and record each as `cancelled` in its log. Returns how many were cancelled.
+pub async fn cancel_config<S: KvStore>(
+    stores: &Stores<S>,
+    config: &ConfigId,
+    now_ms: i64,
+) -> Result<usize, QueueError> {
+    let keys = stores.queue.keys().await?;
+    let mut mine = Vec::new();
+    let mut users: std::collections::HashMap<String, usize> = Default::default();
+    for k in &keys {
+        if let QueueKey::Delivery { config: c, eid, .. } = schema::parse_queue_key(k) {
+            *users.entry(eid.clone()).or_default() += 1;
+            if &c == config {
+                mine.push((k.clone(), eid));
+            }
+        }
+    }
+    let values = if mine.is_empty() {
+        Vec::new()
+    } else {
+        let ks: Vec<String> = mine.iter().map(|(k, _)| k.clone()).collect();
+        stores.queue.get_many(&ks).await?
+    };
+    let mut delete: Vec<String> = vec![schema::hold_key(config), schema::lease_key(config)];
+    let mut entries = Vec::new();
+    for ((key, eid), value) in mine.iter().zip(values) {
+        delete.push(key.clone());
+        if users.get(eid).copied().unwrap_or(0) <= 1 {
+            delete.push(schema::event_key(eid));
+        }
+        let Some(rec) = value.and_then(|v| serde_json::from_slice::<DeliveryRecord>(&v).ok())
+        else {
+            continue;
+        };
+        entries.push(LogEntry {
+            id: String::new(),
+            timestamp: now_ms,
+            event_name: rec.event_name.spec_name().to_owned(),
+            status: LogStatus::Cancelled,
+            response_code: None,
+            error_message: Some("tracking config deleted".into()),
+            payload: serde_json::json!({ "eventId": rec.event_id }),
+            latency_ms: 0,
+            attempt: rec.attempt,
+        });
+    }
+    stores.queue.delete_many(&delete).await?;
+    let n = mine.len();
+    logs::append(&stores.logs, config, entries).await?;
+    Ok(n)
+}
+
+/// When the earliest claimable delivery is due (held configs excluded), `None` when the queue
+/// is empty: how long a worker may sleep. One `keys()` call.
+pub async fn next_due_time<S: KvStore>(stores: &Stores<S>) -> Result<Option<i64>, QueueError> {
+    let keys = stores.queue.keys().await?;
+    let mut held = BTreeSet::new();
+    let mut due: Vec<(ConfigId, i64)> = Vec::new();
+    for k in &keys {
+        match schema::parse_queue_key(k) {
+            QueueKey::Hold { config } => {
+                held.insert(config);
+            }
+            QueueKey::Delivery { config, due_ms, .. } => due.push((config, due_ms)),
+            _ => {}
+        }
+    }
+    Ok(due
+        .into_iter()
+        .filter(|(c, _)| !held.contains(c))
+        .map(|(_, t)| t)
+        .min())
+}
+
+/// Whether any claimable delivery is due by `now_ms + within_ms`.
+pub async fn has_pending_work<S: KvStore>(
+    stores: &Stores<S>,
+    now_ms: i64,
+    within_ms: i64,
+) -> Result<bool, QueueError> {
+    Ok(next_due_time(stores)
+        .await?
+        .is_some_and(|t| t <= now_ms + within_ms))
+}
+
+/// Rate limit for waking the dispatcher: `true` for at most one caller per `min_interval_ms`
+/// across all instances (compare-and-swap on `wake`).
+pub async fn try_wake<S: KvStore>(
+    stores: &Stores<S>,
+    now_ms: i64,
+    min_interval_ms: i64,
+) -> Result<bool, QueueError> {
+    let now = now_ms.to_string();
+    let old = stores.queue.get(schema::WAKE_KEY).await?;
+    if let Some(old) = &old {
+        let last = std::str::from_utf8(old)
+            .ok()
+            .and_then(|s| s.parse::<i64>().ok());
+        if last.is_some_and(|t| now_ms - t < min_interval_ms && t <= now_ms) {
+            return Ok(false);
+        }
+    }
+    Ok(stores
+        .queue
+        .compare_and_swap(schema::WAKE_KEY, old.as_deref(), now.as_bytes())
+        .await?)
+}
+
+#[cfg(test)]
+mod interleave_tests;
+#[cfg(test)]
+mod tests;
