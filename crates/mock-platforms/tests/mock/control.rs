@@ -274,3 +274,55 @@ async fn shutdown_closes_the_port() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
+
+#[tokio::test]
+async fn a_delayed_fault_waits_then_fails() {
+    let mock = Mock::start().await;
+    mock.set_fault(json!({"platform": "tiktok", "status": 503, "delayMs": 250, "count": 1}))
+        .await;
+    let started = Instant::now();
+    let resp = mock
+        .tiktok_track("tok", &tiktok_body(vec![tiktok_event(1)]))
+        .await;
+    assert!(started.elapsed() >= Duration::from_millis(250));
+    assert_eq!(resp.status, 503);
+    assert_eq!(mock.server.received().total(Platform::Tiktok), 0);
+}
+
+#[tokio::test]
+async fn a_meta_fault_can_carry_a_subcode() {
+    let mock = Mock::start().await;
+    mock.server.set_fault(
+        Fault::new(Platform::Meta)
+            .code(100)
+            .subcode(2804003)
+            .count(1),
+    );
+    let resp = mock.meta_events("111", "tok", &meta_batch(1)).await;
+    assert_eq!(resp.status, 400);
+    assert_eq!(resp.body["error"]["code"], 100);
+    assert_eq!(resp.body["error"]["error_subcode"], 2804003);
+    for code in [1, 2, 4, 17, 613] {
+        mock.server
+            .set_fault(Fault::new(Platform::Meta).code(code).count(1));
+        let resp = mock.meta_events("111", "tok", &meta_batch(1)).await;
+        assert_eq!(resp.body["error"]["code"], code);
+        assert_eq!(resp.body["error"]["is_transient"], true, "{code}");
+    }
+}
+
+#[tokio::test]
+async fn a_google_fault_on_token_speaks_oauth() {
+    let mock = Mock::start().await;
+    mock.server
+        .set_fault(Fault::new(Platform::Google).status(503).count(1));
+    let resp = mock
+        .post_raw(
+            "/token",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            "grant_type=refresh_token&refresh_token=r&client_id=c&client_secret=s",
+        )
+        .await;
+    assert_eq!(resp.status, 503);
+    assert!(resp.body["error"].is_string(), "{}", resp.body);
+}
