@@ -16,9 +16,24 @@ function open(configOverride?: Parameters<typeof metaConfig>[0] | null) {
   return { ...h, onClose, user: userEvent.setup({ delay: null }) };
 }
 
-async function choose(user: ReturnType<typeof userEvent.setup>, platform: 'Meta' | 'Google' | 'TikTok') {
-  await user.click(screen.getByRole('radio', { name: nameRe(S.platform.name[platform]) }));
+type User = ReturnType<typeof userEvent.setup>;
+
+/** Clicks "Siguiente" and waits until the given step is on screen (validation is async). */
+async function next(user: User, step: 1 | 2 | 3) {
   await user.click(screen.getByRole('button', { name: S.modal.next }));
+  await screen.findByRole('heading', { name: S.modal.steps[step] });
+}
+
+async function choose(user: User, platform: 'Meta' | 'Google' | 'TikTok') {
+  await user.click(screen.getByRole('radio', { name: nameRe(S.platform.name[platform]) }));
+  await next(user, 1);
+}
+
+/** From a valid credentials step to the save button. */
+async function toSave(user: User, label: string = S.modal.save) {
+  await next(user, 2);
+  await next(user, 3);
+  return screen.getByRole('button', { name: label });
 }
 
 function lastBody(mock: ReturnType<typeof setup>['mock'], method: 'post' | 'patch') {
@@ -61,10 +76,10 @@ describe('AddPixelModal: Meta', () => {
     expect(screen.getByRole('combobox', { name: S.events.mappingLabel('cita.agendada') })).toHaveValue('SCHEDULE');
     expect(screen.getByRole('combobox', { name: S.events.mappingLabel('contenido.visto') })).toHaveValue('VIEW_CONTENT');
     await user.click(screen.getByRole('checkbox', { name: /pagina\.vista/ }));
-    await user.click(screen.getByRole('button', { name: S.modal.next }));
+    await next(user, 3);
 
     mock.onPost(CONFIGS).reply(201, metaConfig());
-    await user.click(await screen.findByRole('button', { name: S.modal.save }));
+    await user.click(screen.getByRole('button', { name: S.modal.save }));
     await waitFor(() => expect(onClose).toHaveBeenCalled());
     const body = lastBody(mock, 'post');
     expect(body).toMatchObject({ platform: 'Meta', pixelId: '1234567890123', apiAccessToken: 'EAAB-good-token' });
@@ -78,12 +93,11 @@ describe('AddPixelModal: Meta', () => {
     await choose(user, 'Meta');
     await user.type(screen.getByLabelText(S.modal.fields.pixelIdMeta), '1234567890123');
     await user.type(screen.getByLabelText(S.modal.fields.accessToken), 'bad-token');
-    await user.click(screen.getByRole('button', { name: S.modal.next }));
-    await user.click(await screen.findByRole('button', { name: S.modal.next }));
+    const save = await toSave(user);
     mock
       .onPost(CONFIGS)
       .reply(422, apiError('credentials_rejected', 'Invalid OAuth access token - Cannot parse access token'));
-    await user.click(await screen.findByRole('button', { name: S.modal.save }));
+    await user.click(save);
 
     const alert = await screen.findByText('Invalid OAuth access token - Cannot parse access token');
     expect(alert.closest('[role="alert"]')).toHaveTextContent(S.modal.rejectedTitle);
@@ -95,9 +109,7 @@ describe('AddPixelModal: Meta', () => {
     mock.onPost(CONFIGS).reply(201, metaConfig());
     await user.clear(screen.getByLabelText(S.modal.fields.accessToken));
     await user.type(screen.getByLabelText(S.modal.fields.accessToken), 'good-token');
-    await user.click(screen.getByRole('button', { name: S.modal.next }));
-    await user.click(await screen.findByRole('button', { name: S.modal.next }));
-    await user.click(await screen.findByRole('button', { name: S.modal.save }));
+    await user.click(await toSave(user));
     await waitFor(() => expect(onClose).toHaveBeenCalled());
     expect(lastBody(mock, 'post').apiAccessToken).toBe('good-token');
   });
@@ -107,15 +119,14 @@ describe('AddPixelModal: Meta', () => {
     await choose(user, 'Meta');
     await user.type(screen.getByLabelText(S.modal.fields.pixelIdMeta), '1234567890123');
     await user.type(screen.getByLabelText(S.modal.fields.accessToken), 'token');
-    await user.click(screen.getByRole('button', { name: S.modal.next }));
-    await user.click(await screen.findByRole('button', { name: S.modal.next }));
+    const save = await toSave(user);
     mock.onPost(CONFIGS).reply(
       400,
       apiError('invalid_request', 'invalid fields', [
         { field: 'pixelId', message: 'pixel 1234567890123 is not shared with this token' },
       ]),
     );
-    await user.click(await screen.findByRole('button', { name: S.modal.save }));
+    await user.click(save);
 
     const pixel = await screen.findByLabelText(S.modal.fields.pixelIdMeta);
     expect(pixel).toHaveAttribute('aria-invalid', 'true');
@@ -128,10 +139,9 @@ describe('AddPixelModal: Meta', () => {
     await choose(user, 'Meta');
     await user.type(screen.getByLabelText(S.modal.fields.pixelIdMeta), '1234567890123');
     await user.type(screen.getByLabelText(S.modal.fields.accessToken), 'token');
-    await user.click(screen.getByRole('button', { name: S.modal.next }));
-    await user.click(await screen.findByRole('button', { name: S.modal.next }));
+    const save = await toSave(user);
     mock.onPost(CONFIGS).reply(409, apiError('conflict', ''));
-    await user.click(await screen.findByRole('button', { name: S.modal.save }));
+    await user.click(save);
     expect(await screen.findAllByText(S.modal.conflict)).not.toHaveLength(0);
     expect(screen.getByLabelText(S.modal.fields.pixelIdMeta)).toHaveAttribute('aria-invalid', 'true');
   });
@@ -149,10 +159,9 @@ describe('AddPixelModal: TikTok', () => {
     await waitFor(() => expect(screen.queryByText(S.modal.validation.tiktokPixelCode)).not.toBeInTheDocument());
     await user.type(screen.getByLabelText(S.modal.fields.accessToken), 'tt-token');
     await user.type(screen.getByLabelText(S.modal.fields.testEventCode), 'TEST123');
-    await user.click(screen.getByRole('button', { name: S.modal.next }));
-    await user.click(await screen.findByRole('button', { name: S.modal.next }));
+    const save = await toSave(user);
     mock.onPost(CONFIGS).reply(201, metaConfig({ platform: 'TikTok' }));
-    await user.click(await screen.findByRole('button', { name: S.modal.save }));
+    await user.click(save);
     await waitFor(() => expect(onClose).toHaveBeenCalled());
     expect(lastBody(mock, 'post')).toMatchObject({
       platform: 'TikTok',
@@ -188,10 +197,9 @@ describe('AddPixelModal: Google Ads', () => {
     await user.clear(purchase);
     await user.type(purchase, '987654321');
     await user.type(screen.getByLabelText(S.modal.fields.conversionAction(S.events.label.LEAD)), '111');
-    await user.click(screen.getByRole('button', { name: S.modal.next }));
-    await user.click(await screen.findByRole('button', { name: S.modal.next }));
+    const save = await toSave(user);
     mock.onPost(CONFIGS).reply(201, metaConfig({ platform: 'Google', pixelId: '1234567890' }));
-    await user.click(await screen.findByRole('button', { name: S.modal.save }));
+    await user.click(save);
     await waitFor(() => expect(onClose).toHaveBeenCalled());
     const body = lastBody(mock, 'post');
     expect(body).toMatchObject({
@@ -232,12 +240,12 @@ describe('AddPixelModal: keyboard and editing', () => {
     const pixel = screen.getByLabelText(S.modal.fields.pixelIdMeta);
     expect(pixel).toHaveValue('1234567890123');
     expect(pixel).toHaveAttribute('readonly');
-    await user.click(screen.getByRole('button', { name: S.modal.next }));
+    await next(user, 2);
     // Events step reflects the saved mapping.
     expect(await screen.findByRole('checkbox', { name: /cliente\.pago_exitoso/ })).toBeChecked();
     expect(screen.getByRole('checkbox', { name: /cita\.agendada/ })).not.toBeChecked();
     await user.click(screen.getByRole('checkbox', { name: /cita\.agendada/ }));
-    await user.click(screen.getByRole('button', { name: S.modal.next }));
+    await next(user, 3);
     mock.onPatch(`${CONFIGS}/cfg-meta-1`).reply(200, metaConfig());
     await user.click(await screen.findByRole('button', { name: S.modal.saveEdit }));
     await waitFor(() => expect(onClose).toHaveBeenCalled());
