@@ -90,7 +90,7 @@ pub fn estimate(event: &Event, platform: Platform) -> MatchQuality {
         .filter(|(_, _, present)| !present)
         .map(|(name, w, _)| (*name, *w))
         .collect();
-    missing.sort_by(|a, b| b.1.cmp(&a.1));
+    missing.sort_by_key(|m| std::cmp::Reverse(m.1));
     MatchQuality {
         score_tenths,
         missing,

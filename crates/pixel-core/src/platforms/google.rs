@@ -7,7 +7,12 @@
 pub mod answer;
 pub mod oauth;
 
-pub use answer::classify;
+pub use answer::{classify, classify_credential_check};
+
+/// Production defaults; Spin variables so tests point at the mock platforms.
+pub const DEFAULT_BASE_URL: &str = "https://googleads.googleapis.com";
+pub const DEFAULT_API_VERSION: &str = "v26";
+pub const DEFAULT_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
 
 use super::{Credential, OutboundRequest, Rejection, SendMode, trim_slash};
 use crate::event::Event;

@@ -11,6 +11,10 @@ use crate::platform::StandardEvent;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
+/// Production defaults; both are Spin variables so tests point at the mock platforms.
+pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com";
+pub const DEFAULT_API_VERSION: &str = "v25.0";
+
 /// Meta refuses events older than 7 days; a minute of margin covers the time in flight.
 pub const MAX_AGE_SECS: i64 = 7 * 86_400 - 60;
 

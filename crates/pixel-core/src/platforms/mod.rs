@@ -189,6 +189,24 @@ impl Target {
     }
 }
 
+/// The two halves of a batch to resend after [`Outcome::Bisect`]; a batch of one cannot be
+/// split (the classifier already answers `Permanent` for it).
+pub fn bisect<T>(batch: &[T]) -> (&[T], &[T]) {
+    batch.split_at(batch.len() / 2)
+}
+
+/// The events to resend after [`Outcome::ResendWithoutFbc`].
+pub fn without_fbc(events: &[Event]) -> Vec<Event> {
+    events
+        .iter()
+        .cloned()
+        .map(|mut e| {
+            e.click_ids.fbc = None;
+            e
+        })
+        .collect()
+}
+
 /// The platform's own event name: the config's override, else the platform's default.
 pub(crate) fn event_name(
     overrides: &BTreeMap<StandardEvent, String>,

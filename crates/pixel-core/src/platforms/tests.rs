@@ -310,3 +310,16 @@ fn limited_data_use_reaches_meta_and_tiktok() {
     let t = &tiktok(&[]).build(&[e], &SendMode::Live, NOW)[0].body["data"][0];
     assert_eq!(t["limited_data_use"], true);
 }
+
+#[test]
+fn bisect_and_fbc_removal_prepare_the_resend() {
+    let events: Vec<Event> = (0..5).map(|_| purchase()).collect();
+    let (a, b) = bisect(&events);
+    assert_eq!((a.len(), b.len()), (2, 3));
+    let mut e = purchase();
+    e.click_ids.fbc = Some("fb.1.1780000000000.x".into());
+    let resend = without_fbc(&[e]);
+    assert_eq!(resend[0].click_ids.fbc, None);
+    let body = &meta().build(&resend, &SendMode::Live, NOW)[0].body;
+    assert!(body["data"][0]["user_data"].get("fbc").is_none());
+}

@@ -9,6 +9,9 @@ use crate::platform::StandardEvent;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
+/// The production default; a Spin variable so tests point at the mock platforms.
+pub const DEFAULT_BASE_URL: &str = "https://business-api.tiktok.com";
+
 /// One TikTok pixel and how to reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TikTokTarget {

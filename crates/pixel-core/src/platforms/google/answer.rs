@@ -183,3 +183,18 @@ pub fn classify(answer: &HttpAnswer<'_>, batch_len: usize) -> Outcome {
         Outcome::PerEvent(rows)
     }
 }
+
+/// What a `listAccessibleCustomers` answer (or a `validateOnly` upload) says about the config.
+pub fn classify_credential_check(answer: &HttpAnswer<'_>) -> crate::platforms::CredentialCheck {
+    use crate::platforms::CredentialCheck;
+    if (200..300).contains(&answer.status) {
+        return CredentialCheck::Valid;
+    }
+    match classify(answer, 1) {
+        Outcome::PauseConfig { reason } => CredentialCheck::Invalid { reason },
+        Outcome::Retry { reason, .. } => CredentialCheck::Unverified { reason },
+        other => CredentialCheck::Unverified {
+            reason: format!("{other:?}"),
+        },
+    }
+}

@@ -352,4 +352,17 @@ fn credential_checks() {
         "unverified"
     );
     assert_eq!(kind(meta_check(&a(503, ""))), "unverified");
+    use crate::platforms::google::classify_credential_check as google_check;
+    assert_eq!(
+        kind(google_check(&a(200, r#"{"resourceNames":[]}"#))),
+        "valid"
+    );
+    assert_eq!(
+        kind(google_check(&a(
+            401,
+            r#"{"error":{"status":"UNAUTHENTICATED"}}"#
+        ))),
+        "invalid"
+    );
+    assert_eq!(kind(google_check(&a(503, ""))), "unverified");
 }
