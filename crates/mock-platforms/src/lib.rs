@@ -37,7 +37,7 @@ pub async fn serve(addr: SocketAddr) -> anyhow::Result<()> {
         "mock platforms listening on http://{}",
         listener.local_addr()?
     );
-    server::run(listener, Arc::new(state::State::default())).await;
+    server::run(listener, Arc::new(state::State::default()), true).await;
     Ok(())
 }
 
@@ -46,7 +46,8 @@ pub async fn spawn(addr: SocketAddr) -> anyhow::Result<MockServer> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let state = Arc::new(state::State::default());
-    let task = tokio::spawn(server::run(listener, state.clone()));
+    // Quiet: tests read the log through `requests()`, not stderr.
+    let task = tokio::spawn(server::run(listener, state.clone(), false));
     Ok(MockServer {
         addr,
         state,

@@ -29,7 +29,8 @@ use crate::{google, meta, oauth, tiktok};
 const MAX_BODY: usize = 32 * 1024 * 1024;
 
 /// Serve until the task is aborted; aborting drops the `JoinSet`, which ends every connection.
-pub(crate) async fn run(listener: TcpListener, state: Arc<State>) {
+/// With `log`, one line per platform request goes to stderr, so a demo shows what the app sent.
+pub(crate) async fn run(listener: TcpListener, state: Arc<State>, log: bool) {
     let mut connections = JoinSet::new();
     loop {
         while connections.try_join_next().is_some() {}
@@ -46,7 +47,7 @@ pub(crate) async fn run(listener: TcpListener, state: Arc<State>) {
         connections.spawn(async move {
             let service = service_fn(move |req| {
                 let state = state.clone();
-                async move { Ok::<_, Infallible>(handle(&state, req).await) }
+                async move { Ok::<_, Infallible>(handle(&state, req, log).await) }
             });
             // A client hanging up mid-request is its business, not an error of the mock.
             let _ = http1::Builder::new()
@@ -56,7 +57,11 @@ pub(crate) async fn run(listener: TcpListener, state: Arc<State>) {
     }
 }
 
-async fn handle(state: &State, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+async fn handle(
+    state: &State,
+    req: Request<hyper::body::Incoming>,
+    log: bool,
+) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -105,6 +110,15 @@ async fn handle(state: &State, req: Request<hyper::body::Incoming>) -> Response<
             Platform::Google => google::handle(state, &req),
         },
     };
+    if log {
+        eprintln!(
+            "mock {} {} {} -> {}",
+            platform.as_str(),
+            req.method,
+            req.path,
+            reply.status
+        );
+    }
     respond(reply)
 }
 
