@@ -20,5 +20,6 @@ pub mod platforms;
 pub mod queue;
 pub mod retry;
 pub mod schema;
+pub mod stats;
 
 pub use platform::{Platform, StandardEvent};
