@@ -254,8 +254,6 @@ export const S = {
     metaLabel: 'Meta (píxel del navegador)',
     tiktokLabel: 'TikTok (píxel del navegador)',
     idHint: 'El identificador debe ser el mismo que TrainerERP envía como event_id (por ejemplo, el ID del pedido).',
-    copy: 'Copiar',
-    copied: 'Copiado',
   },
   time: {
     format: (iso: string) => {
