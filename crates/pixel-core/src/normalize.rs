@@ -71,11 +71,21 @@ impl Phone {
             rest.to_owned()
         } else {
             let code = calling_code(default_country)?;
-            let national = match digits.strip_prefix('0') {
-                Some(rest) if code != 39 => rest,
-                _ => digits.as_str(),
-            };
-            format!("{code}{national}")
+            let code_text = code.to_string();
+            // Backends often store "34612345678": the country code without `+`. Where the
+            // national length is fixed, that shape cannot be a national number.
+            let has_code = national_len(default_country).is_some_and(|len| {
+                digits.len() == code_text.len() + len && digits.starts_with(&code_text)
+            });
+            if has_code {
+                digits
+            } else {
+                let national = match digits.strip_prefix('0') {
+                    Some(rest) if code != 39 => rest,
+                    _ => digits.as_str(),
+                };
+                format!("{code}{national}")
+            }
         };
         if !(8..=15).contains(&full.len()) || full.starts_with('0') {
             return None;
@@ -124,6 +134,15 @@ pub fn calling_code(country: &str) -> Option<u16> {
         _ => return None,
     };
     Some(code)
+}
+
+/// The fixed length of national numbers (without trunk 0), where a country has one.
+fn national_len(country: &str) -> Option<usize> {
+    match country.trim().to_ascii_uppercase().as_str() {
+        "ES" | "PT" | "FR" | "IE" | "BE" => Some(9),
+        "US" | "CA" | "MX" | "GB" | "UK" => Some(10),
+        _ => None,
+    }
 }
 
 /// First or last name: lowercase, punctuation removed, letters of any script kept, inner

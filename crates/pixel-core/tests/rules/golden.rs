@@ -199,6 +199,10 @@ fn golden_payloads_per_platform_and_event_type() {
 
 #[test]
 fn golden_files_hold_no_token_and_no_raw_identifier() {
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        // The files are being rewritten by the other test right now.
+        return;
+    }
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let mut seen = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
