@@ -37,8 +37,9 @@ export const api = {
   sendTest: async (http: AxiosInstance, id: string) => (await http.post<TestEventResult>(`${one(id)}/test`)).data,
   deadLetters: async (http: AxiosInstance, id: string) =>
     list<DeadLetter>((await http.get(`${one(id)}/dead-letters`)).data, 'deadLetters'),
-  replayDeadLetters: async (http: AxiosInstance, id: string, ids?: string[]) =>
-    (await http.post<{ replayed?: number }>(`${one(id)}/dead-letters/replay`, ids ? { ids } : {})).data,
+  /** Replays every dead letter of the config (the API takes no selection). */
+  replayDeadLetters: async (http: AxiosInstance, id: string) =>
+    (await http.post<{ replayed?: number }>(`${one(id)}/dead-letters/replay`)).data,
   stats: async (http: AxiosInstance, days = 7, configId?: string) =>
     (await http.get<TrackingStats>('/tracking-stats', { params: configId ? { days, configId } : { days } })).data,
 };

@@ -110,15 +110,14 @@ export interface LogEntry {
 
 export interface DeadLetter {
   id: string;
-  eventName?: string;
   eventId?: string;
+  eventName?: string;
+  attempt?: number;
+  firstEnqueuedAt?: string;
+  deadAt?: string;
+  /** The platform's message, or why it was never sent (too old, invalid). */
   reason?: string;
-  errorMessage?: string;
   responseCode?: number | null;
-  failedAt?: string;
-  timestamp?: string;
-  attempts?: number;
-  payload?: unknown;
 }
 
 /** `GET /tracking-stats`: issue 5 names the figures; the field names follow the API's camelCase. */

@@ -1,4 +1,4 @@
-// Events the platform refused for good, with "Reintentar" to queue them again.
+// Events the platform refused for good, with "Reintentar" to queue them all again.
 import { useState } from 'react';
 import { useDeadLetters } from '../hooks/useConfigDetails';
 import { S } from '../strings';
@@ -8,17 +8,16 @@ const D = S.deadLetters;
 export function DeadLetterList({ configId }: { configId: string }) {
   const { data, isLoading, isError, replay } = useDeadLetters(configId);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const run = async (ids?: string[]) => {
+  const items = data ?? [];
+  const run = async () => {
     setMessage(null);
     try {
-      const result = await replay.mutateAsync(ids);
-      const n = typeof result?.replayed === 'number' ? result.replayed : (ids?.length ?? data?.length ?? 0);
-      setMessage({ ok: true, text: D.replayed(n) });
+      const result = await replay.mutateAsync();
+      setMessage({ ok: true, text: D.replayed(typeof result?.replayed === 'number' ? result.replayed : items.length) });
     } catch {
       setMessage({ ok: false, text: D.replayFailed });
     }
   };
-  const items = data ?? [];
   return (
     <section aria-labelledby={`dl-${configId}`} className="dead-letters">
       <h3 id={`dl-${configId}`}>{D.heading}</h3>
@@ -33,21 +32,17 @@ export function DeadLetterList({ configId }: { configId: string }) {
               <li key={item.id}>
                 <span>
                   <strong>{item.eventName ?? item.eventId ?? item.id}</strong>{' '}
-                  {S.time.format(item.failedAt ?? item.timestamp ?? '')}
+                  {item.deadAt && S.time.format(item.deadAt)}
                   {item.responseCode != null && <> · {item.responseCode}</>}
+                  {item.attempt != null && <> · {D.attempts(item.attempt)}</>}
                 </span>
-                <span className="error-cell">{item.errorMessage ?? item.reason ?? ''}</span>
-                <button type="button" className="secondary" onClick={() => run([item.id])} disabled={replay.isPending}>
-                  {D.replay}
-                </button>
+                <span className="error-cell">{item.reason ?? ''}</span>
               </li>
             ))}
           </ul>
-          {items.length > 1 && (
-            <button type="button" className="primary" onClick={() => run()} disabled={replay.isPending}>
-              {replay.isPending ? D.replaying : D.replayAll(items.length)}
-            </button>
-          )}
+          <button type="button" className="primary" onClick={run} disabled={replay.isPending}>
+            {replay.isPending ? D.replaying : D.replay}
+          </button>
         </>
       )}
       <p aria-live="polite" className={message && !message.ok ? 'field-error' : 'ok-text'}>

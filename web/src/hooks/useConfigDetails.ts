@@ -14,7 +14,7 @@ export function useDeadLetters(configId: string) {
   const qc = useQueryClient();
   const query = useQuery({ queryKey: ['dead-letters', configId], queryFn: () => api.deadLetters(http, configId) });
   const replay = useMutation({
-    mutationFn: (ids?: string[]) => api.replayDeadLetters(http, configId, ids),
+    mutationFn: () => api.replayDeadLetters(http, configId),
     onSettled: () =>
       Promise.all([
         qc.invalidateQueries({ queryKey: ['dead-letters', configId] }),

@@ -86,7 +86,7 @@ const formatCustomerId = (s: string) => {
 };
 
 export const META_PIXEL_ID = /^\d{10,20}$/;
-export const TIKTOK_PIXEL_CODE = /^[A-Z0-9]{10,40}$/;
+export const TIKTOK_PIXEL_CODE = /^[A-Z0-9]{12,32}$/;
 export const GOOGLE_CUSTOMER_ID = /^(\d{3}-\d{3}-\d{4}|\d{10})$/;
 const V = S.modal.validation;
 
