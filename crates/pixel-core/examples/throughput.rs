@@ -76,6 +76,28 @@ fn make_event(i: usize) -> Event {
 
 fn main() {
     let total = 20_000;
+    let start = Instant::now();
+    for i in 0..total {
+        black_box(make_event(i));
+    }
+    println!(
+        "normalise + hash only: {:>9.0} events/s",
+        total as f64 / start.elapsed().as_secs_f64()
+    );
+    let prepared: Vec<Event> = (0..1_000).map(make_event).collect();
+    for (name, target) in targets() {
+        let start = Instant::now();
+        let rounds = total / 1_000;
+        for _ in 0..rounds {
+            for req in target.build(&prepared, &SendMode::Live, NOW) {
+                black_box(req.body_bytes());
+            }
+        }
+        println!(
+            "{name:<7} build + serialise only, batch 1000: {:>9.0} events/s",
+            total as f64 / start.elapsed().as_secs_f64()
+        );
+    }
     println!("events/s for normalise + hash + build + serialise ({total} events per run)");
     for (name, target) in targets() {
         for batch in [1usize, 1_000] {
