@@ -29,7 +29,7 @@ mod claim;
 mod dead;
 mod record;
 
-pub use claim::{ClaimPlan, claim_due, plan_claim, release, take_claim};
+pub use claim::{ClaimPlan, claim_due, extend_lease, plan_claim, release, take_claim};
 pub use dead::{DeadLetter, DeadLetterRecord, dead_letter, list_dead_letters, replay_dead_letters};
 
 use std::collections::BTreeSet;
@@ -379,5 +379,38 @@ pub async fn try_wake<S: KvStore>(
 
 #[cfg(test)]
 mod interleave_tests;
+/// Maintenance: delete dedup claims that expired before `now_ms` (claims are otherwise only
+/// overwritten when their event id comes back). A full scan of the `logs` store, so run it
+/// rarely (e.g. once a day from the tick endpoint), never on a request path. Returns how many.
+pub async fn sweep_expired_dedup<S: KvStore>(
+    stores: &Stores<S>,
+    now_ms: i64,
+) -> Result<usize, QueueError> {
+    let keys: Vec<String> = stores
+        .logs
+        .keys()
+        .await?
+        .into_iter()
+        .filter(|k| k.starts_with("dedup/"))
+        .collect();
+    let mut expired = Vec::new();
+    for chunk in keys.chunks(1_000) {
+        let values = stores.logs.get_many(chunk).await?;
+        for (k, v) in chunk.iter().zip(values) {
+            let until = v
+                .as_deref()
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .and_then(|s| s.parse::<i64>().ok());
+            if until.is_none_or(|t| t <= now_ms) {
+                expired.push(k.clone());
+            }
+        }
+    }
+    for chunk in expired.chunks(1_000) {
+        stores.logs.delete_many(chunk).await?;
+    }
+    Ok(expired.len())
+}
+
 #[cfg(test)]
 mod tests;

@@ -258,6 +258,32 @@ pub async fn release<S: KvStore>(
     release_lease(stores, &batch.lease).await
 }
 
+/// Lengthen a batch's lease to `until_ms` (a send that takes long); `false` when the lease had
+/// expired and another dispatcher took it, in which case the batch must be abandoned.
+pub async fn extend_lease<S: KvStore>(
+    stores: &Stores<S>,
+    batch: &mut ConfigBatch,
+    until_ms: i64,
+) -> Result<bool, QueueError> {
+    let value = to_json(&LeaseRecord {
+        owner: batch.lease.owner.clone(),
+        until: until_ms,
+    });
+    let swapped = stores
+        .queue
+        .compare_and_swap(
+            &schema::lease_key(&batch.config_id),
+            Some(&batch.lease.value),
+            &value,
+        )
+        .await?;
+    if swapped {
+        batch.lease.value = value;
+        batch.lease.until_ms = until_ms;
+    }
+    Ok(swapped)
+}
+
 async fn release_lease<S: KvStore>(stores: &Stores<S>, lease: &Lease) -> Result<bool, QueueError> {
     Ok(stores
         .queue

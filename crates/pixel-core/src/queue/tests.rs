@@ -429,3 +429,40 @@ fn a_delivered_event_costs_at_most_five_kv_operations() {
     );
     assert!(s.queue.dump().keys().all(|k| k.starts_with("lease/")));
 }
+
+#[test]
+fn expired_dedup_claims_are_swept() {
+    let s = Stores::memory();
+    enq(&s, "old", &["a"], 0);
+    enq(&s, "new", &["a"], DEDUP_WINDOW_MS);
+    block_on(s.logs.set("log/a/1", b"{}")).unwrap();
+    assert_eq!(
+        block_on(sweep_expired_dedup(&s, DEDUP_WINDOW_MS)).unwrap(),
+        1
+    );
+    assert_eq!(
+        enq(&s, "new", &["a"], DEDUP_WINDOW_MS + 1),
+        EnqueueResult::Duplicate
+    );
+    assert!(
+        s.logs.dump().contains_key("log/a/1"),
+        "other keys untouched"
+    );
+}
+
+#[test]
+fn an_extended_lease_is_not_taken_over() {
+    let s = Stores::memory();
+    enq(&s, "ev1", &["a"], 0);
+    let mut b = claim(&s, 0, "w1");
+    assert!(block_on(extend_lease(&s, &mut b[0], 3 * LEASE)).unwrap());
+    assert!(claim(&s, 2 * LEASE, "w2").is_empty());
+    assert!(
+        block_on(release(&s, &b[0])).unwrap(),
+        "release uses the extended value"
+    );
+    assert_eq!(claim(&s, 2 * LEASE, "w2").len(), 1);
+    // A lease that was lost cannot be extended.
+    let mut lost = b.remove(0);
+    assert!(!block_on(extend_lease(&s, &mut lost, 9 * LEASE)).unwrap());
+}
