@@ -187,11 +187,13 @@ pub async fn replay_dead_letters<S: KvStore>(
     }
     let mut pairs = Vec::with_capacity(all.len() * 2);
     for (r, event_json) in &all {
+        // The body's time is when it was (re)written: the orphan collector's grace period
+        // counts from it, so a claim planned before this replay cannot collect the new body.
         let header = EventHeader {
             tenant: r.tenant.clone(),
             event_id: r.event_id.clone(),
             event_name: r.event_name,
-            enqueued_at: r.first_enqueued_at,
+            enqueued_at: now_ms,
         };
         let record = DeliveryRecord {
             tenant: r.tenant.clone(),

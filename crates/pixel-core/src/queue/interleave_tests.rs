@@ -235,3 +235,49 @@ fn two_planners_one_lease() {
     let b = block_on(take_claim(&s, plan_b, 60_000, "B")).unwrap();
     assert_eq!(a.len() + b.len(), 1);
 }
+
+#[test]
+fn a_stale_plan_does_not_collect_a_body_replayed_meanwhile() {
+    // The event was dead-lettered long ago, its body gone; a planner sees a leftover orphan
+    // body, a replay rewrites it with a fresh delivery, then the planner takes its plan.
+    let s = Stores::memory();
+    let cfg = ConfigId::parse("a").unwrap();
+    block_on(enqueue(
+        &s,
+        &TenantId::parse("t").unwrap(),
+        "ev1",
+        StandardEvent::Lead,
+        b"{}",
+        std::slice::from_ref(&cfg),
+        0,
+    ))
+    .unwrap();
+    let b = block_on(claim_due(&s, 0, 60_000, "w", 10)).unwrap();
+    let dl = [DeadLetter {
+        delivery: &b[0].deliveries[0],
+        reason: "x".into(),
+        response_code: None,
+    }];
+    block_on(dead_letter(&s, &dl, 0)).unwrap();
+    block_on(release(&s, &b[0])).unwrap();
+    // A stale copy of the body, as a crash between two deletes might leave.
+    let eid = schema::event_ref(&TenantId::parse("t").unwrap(), "ev1");
+    let header = record::EventHeader {
+        tenant: TenantId::parse("t").unwrap(),
+        event_id: "ev1".into(),
+        event_name: StandardEvent::Lead,
+        enqueued_at: 0,
+    };
+    block_on(s.queue.set(
+        &schema::event_key(&eid),
+        &record::encode_event(&header, b"{}"),
+    ))
+    .unwrap();
+    let later = 10 * ORPHAN_GRACE_MS;
+    let plan = block_on(plan_claim(&s, later, 10)).unwrap();
+    assert_eq!(block_on(replay_dead_letters(&s, &cfg, later)).unwrap(), 1);
+    block_on(take_claim(&s, plan, 60_000, "w")).unwrap();
+    let again = block_on(claim_due(&s, later, 60_000, "w", 10)).unwrap();
+    assert_eq!(again.len(), 1, "the replayed delivery still has its event");
+    assert_eq!(again[0].deliveries[0].event_id, "ev1");
+}
