@@ -180,7 +180,7 @@ export const S = {
       attempt: 'Intento',
     },
     expand: (event: string, time: string) => `Ver datos enviados de ${event} (${time})`,
-    payload: 'Datos enviados (identificadores cifrados con SHA-256)',
+    payload: 'Datos enviados (los datos personales van con hash SHA-256, nunca en claro)',
     ms: (n: number) => `${n} ms`,
     none: '—',
     status: {

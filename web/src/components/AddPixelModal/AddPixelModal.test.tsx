@@ -103,6 +103,7 @@ describe('AddPixelModal: Meta', () => {
     expect(alert.closest('[role="alert"]')).toHaveTextContent(S.modal.rejectedTitle);
     expect(screen.getByRole('heading', { name: S.modal.steps[1] })).toBeInTheDocument();
     expect(screen.getByLabelText(S.modal.fields.accessToken)).toHaveValue('bad-token');
+    await waitFor(() => expect(screen.getByLabelText(S.modal.fields.accessToken)).toHaveFocus());
     expect(onClose).not.toHaveBeenCalled();
 
     // Fixing the token and saving again works.
@@ -230,6 +231,11 @@ describe('AddPixelModal: keyboard and editing', () => {
     expect(screen.getByLabelText(S.modal.fields.accessToken)).toHaveFocus();
     await user.keyboard('token{Enter}');
     expect(await screen.findByRole('heading', { name: S.modal.steps[2] })).toBeInTheDocument();
+    // Focus lands on the first event; Enter moves on, and on the review step focus is on Save.
+    await waitFor(() => expect(screen.getByRole('checkbox', { name: /cliente\.pago_exitoso/ })).toHaveFocus());
+    await user.keyboard('{Enter}');
+    expect(await screen.findByRole('heading', { name: S.modal.steps[3] })).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByRole('button', { name: S.modal.save })).toHaveFocus());
     await user.keyboard('{Escape}');
     await waitFor(() => expect(onClose).toHaveBeenCalled());
   });

@@ -2,7 +2,7 @@
 // Saving runs the server's credential check; its verdict keeps the user where the fix is.
 import { Dialog, DialogPanel, DialogTitle } from '@headlessui/react';
 import { Form, Formik, yupToFormErrors, type FormikErrors, type FormikHelpers } from 'formik';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { toApiError } from '../../api/client';
 import type { TrackingConfig } from '../../api/types';
 import { usePixelConfigurations } from '../../hooks/usePixelConfigurations';
@@ -46,6 +46,8 @@ export function AddPixelModal({ open, onClose, config, onSaved }: Props) {
 interface Verdict {
   title?: string;
   message: string;
+  /** The platform refused the credentials (422). */
+  rejected?: boolean;
 }
 
 const STEP_LABEL: Record<StepId, string> = {
@@ -70,8 +72,18 @@ function ModalBody({
   const [index, setIndex] = useState(0);
   const step = steps[index] ?? 'review';
   const [verdict, setVerdict] = useState<Verdict | null>(null);
+  // Our own flag, not Formik's isSubmitting: moving between steps is a submit too, and a button
+  // disabled during it could not take the focus the review step gives it.
+  const [saving, setSaving] = useState(false);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const initial = useMemo(() => (config ? valuesFromConfig(config) : emptyValues()), [config]);
+
+  // The review step has no field to autofocus, and its button is the same DOM node as the
+  // previous step's "Siguiente": move focus there explicitly so Enter saves.
+  const submitRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (step === 'review') submitRef.current?.focus();
+  }, [step]);
 
   const goTo = (target: StepId) => setIndex(Math.max(0, steps.indexOf(target)));
 
@@ -87,6 +99,7 @@ function ModalBody({
   const save = async (values: PixelFormValues, helpers: FormikHelpers<PixelFormValues>) => {
     setVerdict(null);
     setServerErrors({});
+    setSaving(true);
     try {
       const saved = config ? await updatePixel(config.id, toUpdateBody(values, initial)) : await addPixel(toCreateBody(values));
       onSaved?.(saved);
@@ -95,7 +108,7 @@ function ModalBody({
       const err = toApiError(e);
       if (err.status === 401) return; // the page switches to "sesión caducada"
       if (err.status === 422) {
-        setVerdict({ title: S.modal.rejectedTitle, message: err.message || S.modal.genericError });
+        setVerdict({ title: S.modal.rejectedTitle, message: err.message || S.modal.genericError, rejected: true });
         goTo('credentials');
       } else if (err.status === 400 && Object.keys(err.fields).length > 0) {
         const mapped: Record<string, string> = {};
@@ -116,6 +129,7 @@ function ModalBody({
         setVerdict({ message: err.status === null ? S.errors.network : err.message || S.modal.genericError });
       }
     } finally {
+      setSaving(false);
       helpers.setSubmitting(false);
     }
   };
@@ -142,15 +156,15 @@ function ModalBody({
       </ol>
       <p className="step-of">{S.modal.stepOf(index + 1, steps.length)}</p>
       <Formik initialValues={initial} validate={validate} onSubmit={onSubmit} validateOnBlur>
-        {({ isSubmitting }) => (
-          <Form noValidate aria-labelledby={undefined}>
+        {() => (
+          <Form noValidate>
             <h3 className="step-title">{STEP_LABEL[step]}</h3>
             <div role="alert" aria-live="assertive" className={verdict ? 'verdict' : 'verdict empty'}>
               {verdict?.title && <strong>{verdict.title}</strong>}
               {verdict && <p data-testid="server-verdict">{verdict.message}</p>}
             </div>
             {step === 'platform' && <PlatformStep />}
-            {step === 'credentials' && <CredentialsStep mode={mode} serverErrors={serverErrors} />}
+            {step === 'credentials' && <CredentialsStep mode={mode} serverErrors={serverErrors} focusToken={verdict?.rejected} />}
             {step === 'events' && <EventsStep serverError={serverErrors.mappings} />}
             {step === 'review' && <ReviewStep />}
             <div className="dialog-actions">
@@ -158,14 +172,14 @@ function ModalBody({
                 {S.modal.cancel}
               </button>
               {index > 0 && (
-                <button type="button" className="secondary" onClick={() => setIndex(index - 1)} disabled={isSubmitting}>
+                <button type="button" className="secondary" onClick={() => setIndex(index - 1)} disabled={saving}>
                   {S.modal.back}
                 </button>
               )}
-              <button type="submit" className="primary" disabled={isSubmitting} autoFocus={step === 'review'}>
+              <button type="submit" className="primary" disabled={saving} ref={submitRef}>
                 {step !== 'review'
                   ? S.modal.next
-                  : isSubmitting
+                  : saving
                     ? S.modal.saving
                     : config
                       ? S.modal.saveEdit

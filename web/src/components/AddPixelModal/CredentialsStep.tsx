@@ -9,9 +9,11 @@ const F = S.modal.fields;
 interface Props {
   mode: Mode;
   serverErrors: Record<string, string>;
+  /** After the platform refused the credentials, the token is what to fix first. */
+  focusToken?: boolean;
 }
 
-export function CredentialsStep({ mode, serverErrors }: Props) {
+export function CredentialsStep({ mode, serverErrors, focusToken }: Props) {
   const { values } = useFormikContext<PixelFormValues>();
   const platform = values.platform as Platform;
   const tokenHint = mode === 'edit' ? F.accessTokenEditHint : undefined;
@@ -26,7 +28,7 @@ export function CredentialsStep({ mode, serverErrors }: Props) {
             hint={F.customerIdHint}
             inputMode="numeric"
             readOnly={mode === 'edit'}
-            autoFocus={mode === 'create'}
+            autoFocus={mode === 'create' && !focusToken}
             serverError={serverErrors.pixelId}
           />
           <Field
@@ -34,7 +36,7 @@ export function CredentialsStep({ mode, serverErrors }: Props) {
             label={F.refreshToken}
             hint={tokenHint}
             secret
-            autoFocus={mode === 'edit'}
+            autoFocus={mode === 'edit' || !!focusToken}
             serverError={serverErrors.token}
           />
           <Field
@@ -64,7 +66,7 @@ export function CredentialsStep({ mode, serverErrors }: Props) {
             label={platform === 'Meta' ? F.pixelIdMeta : F.pixelIdTikTok}
             inputMode={platform === 'Meta' ? 'numeric' : 'text'}
             readOnly={mode === 'edit'}
-            autoFocus={mode === 'create'}
+            autoFocus={mode === 'create' && !focusToken}
             serverError={serverErrors.pixelId}
           />
           <Field
@@ -72,7 +74,7 @@ export function CredentialsStep({ mode, serverErrors }: Props) {
             label={F.accessToken}
             hint={tokenHint}
             secret
-            autoFocus={mode === 'edit'}
+            autoFocus={mode === 'edit' || !!focusToken}
             serverError={serverErrors.token}
           />
           <Field

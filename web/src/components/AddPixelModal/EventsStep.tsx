@@ -4,7 +4,7 @@ import { S } from '../../strings';
 import type { MappingRow, PixelFormValues } from './schema';
 
 export function EventsStep({ serverError }: { serverError?: string }) {
-  const { values, setFieldValue, errors, submitCount } = useFormikContext<PixelFormValues>();
+  const { values, setFieldValue, errors, submitCount, submitForm } = useFormikContext<PixelFormValues>();
   // TrainerERP event names contain dots: set the whole map, never a dotted Formik path.
   const setRow = (trainer: string, row: MappingRow) => setFieldValue('mappings', { ...values.mappings, [trainer]: row });
   const error = (submitCount > 0 && typeof errors.mappings === 'string' ? errors.mappings : '') || serverError || '';
@@ -12,9 +12,17 @@ export function EventsStep({ serverError }: { serverError?: string }) {
     <fieldset className="mappings">
       <legend>{S.modal.mappingHeading}</legend>
       <p className="hint">{S.modal.mappingHint}</p>
-      <table>
+      {/* Enter on a checkbox or select moves on, as it does in the text fields of the other steps. */}
+      <table
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.target as HTMLElement).tagName !== 'BUTTON') {
+            e.preventDefault();
+            void submitForm();
+          }
+        }}
+      >
         <tbody>
-          {Object.entries(values.mappings).map(([trainer, row]) => {
+          {Object.entries(values.mappings).map(([trainer, row], i) => {
             const checkboxId = `send-${trainer}`;
             return (
               <tr key={trainer}>
@@ -23,6 +31,7 @@ export function EventsStep({ serverError }: { serverError?: string }) {
                     id={checkboxId}
                     type="checkbox"
                     checked={row.send}
+                    autoFocus={i === 0}
                     onChange={(e) => setRow(trainer, { ...row, send: e.target.checked })}
                   />{' '}
                   <label htmlFor={checkboxId}>
