@@ -132,6 +132,7 @@ export const S = {
       tiktokPixelCode: 'El código del píxel de TikTok tiene de 12 a 32 letras y números (por ejemplo, C9ABCD1234EFGH5678IJ).',
       googleCustomerId: 'El ID de cliente tiene 10 cifras, con o sin guiones (123-456-7890).',
       conversionActionId: 'El ID de la acción de conversión son solo números.',
+      conversionActionRequired: 'Indica la acción de conversión de al menos un evento: sin ella Google Ads no acepta el evento.',
       noEvents: 'Elige al menos un evento.',
       tokenWhitespace: 'El token no puede contener espacios.',
     },

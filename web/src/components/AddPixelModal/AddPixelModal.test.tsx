@@ -192,6 +192,9 @@ describe('AddPixelModal: Google Ads', () => {
     await user.clear(login);
 
     await user.type(screen.getByLabelText(S.modal.fields.refreshToken), '1//refresh-token');
+    // Without any conversion action Google could take no event.
+    await user.click(screen.getByRole('button', { name: S.modal.next }));
+    expect(await screen.findByText(S.modal.validation.conversionActionRequired)).toBeInTheDocument();
     const purchase = screen.getByLabelText(S.modal.fields.conversionAction(S.events.label.PURCHASE));
     await user.type(purchase, 'abc');
     expect(await screen.findByText(S.modal.validation.conversionActionId)).toBeInTheDocument();

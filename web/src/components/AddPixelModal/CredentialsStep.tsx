@@ -14,7 +14,8 @@ interface Props {
 }
 
 export function CredentialsStep({ mode, serverErrors, focusToken }: Props) {
-  const { values } = useFormikContext<PixelFormValues>();
+  const { values, errors, submitCount } = useFormikContext<PixelFormValues>();
+  const actionsError = submitCount > 0 && typeof errors.conversionActions === 'string' ? errors.conversionActions : '';
   const platform = values.platform as Platform;
   const tokenHint = mode === 'edit' ? F.accessTokenEditHint : undefined;
   return (
@@ -57,6 +58,9 @@ export function CredentialsStep({ mode, serverErrors, focusToken }: Props) {
                 serverError={serverErrors[`conversionActions.${event}`]}
               />
             ))}
+            <p className="field-error" role="alert">
+              {actionsError}
+            </p>
           </fieldset>
         </>
       ) : (

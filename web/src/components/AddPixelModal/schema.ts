@@ -130,17 +130,22 @@ function credentialsSchema(mode: Mode, platform: Platform | '') {
           .trim()
           .test('cid', V.googleCustomerId, (v) => !v || GOOGLE_CUSTOMER_ID.test(v)),
         conversionActions: yup.lazy((obj: Record<string, string> | undefined) =>
-          yup.object(
-            Object.fromEntries(
-              Object.keys(obj ?? {}).map((k) => [
-                k,
-                yup
-                  .string()
-                  .trim()
-                  .test('digits', V.conversionActionId, (v) => !v || /^\d{1,20}$/.test(v)),
-              ]),
+          yup
+            .object(
+              Object.fromEntries(
+                Object.keys(obj ?? {}).map((k) => [
+                  k,
+                  yup
+                    .string()
+                    .trim()
+                    .test('digits', V.conversionActionId, (v) => !v || /^\d{1,20}$/.test(v)),
+                ]),
+              ),
+            )
+            // Google uploads need an action per event: with none, nothing could be sent.
+            .test('one', V.conversionActionRequired, (o) =>
+              Object.values((o ?? {}) as Record<string, string | undefined>).some((v) => !!v?.trim()),
             ),
-          ),
         ),
       });
     default:
