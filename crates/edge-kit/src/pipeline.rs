@@ -80,7 +80,25 @@ pub async fn enqueue<S: KvStore>(
     now_ms: i64,
 ) -> Result<Enqueued, KvError> {
     let configs = load_configs(&stores.configs, tenant).await?;
-    let groups = route(&configs, event.name, internal);
+    let done = enqueue_loaded(stores, &configs, tenant, event, internal, now_ms).await?;
+    if done.deliveries > 0 {
+        crate::wake::wake_dispatcher("events queued");
+    }
+    Ok(done)
+}
+
+/// As [`enqueue`], with the tenant's configs already loaded and without waking the dispatcher:
+/// for callers that queue many events at once (a backend batch, a page's several events) and
+/// wake it once with [`crate::wake::wake_dispatcher`] when any delivery was queued.
+pub async fn enqueue_loaded<S: KvStore>(
+    stores: &Stores<S>,
+    configs: &[TrackingConfig],
+    tenant: &TenantId,
+    event: &Event,
+    internal: Option<&str>,
+    now_ms: i64,
+) -> Result<Enqueued, KvError> {
+    let groups = route(configs, event.name, internal);
     let id = event.event_id.as_str();
     // The group of the event's own name goes first and claims the caller's id, so a replay of
     // the same event is recognised as a duplicate before anything else is queued.
@@ -112,9 +130,6 @@ pub async fn enqueue<S: KvStore>(
             EnqueueResult::Duplicate => {}
             EnqueueResult::NewDeliveries(n) => done.deliveries += n,
         }
-    }
-    if done.deliveries > 0 {
-        crate::wake::wake_dispatcher("events queued");
     }
     Ok(done)
 }
