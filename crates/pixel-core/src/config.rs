@@ -10,6 +10,7 @@
 //! - **Google Ads**: an upload needs a conversion action per event, so the default is exactly the
 //!   events that have one in `conversionActions`, and listing an event without one is an error.
 
+mod fields;
 mod ids;
 mod input;
 
@@ -177,10 +178,8 @@ impl TrackingConfig {
 
     /// This config's own mapping of an internal event, if it overrides the default mapping.
     pub fn mapped_event(&self, internal: &str) -> Option<StandardEvent> {
-        self.event_mappings
-            .iter()
-            .find(|(name, _)| name.as_str() == internal)
-            .map(|(_, e)| *e)
+        let name = InternalEventName::parse(internal).ok()?;
+        self.event_mappings.get(&name).copied()
     }
 
     /// The API's view: the contract's fields, never the token.
