@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod deliver;
 pub mod host;
 pub mod kv;
 pub mod outbound;
