@@ -281,3 +281,50 @@ fn a_stale_plan_does_not_collect_a_body_replayed_meanwhile() {
     assert_eq!(again.len(), 1, "the replayed delivery still has its event");
     assert_eq!(again[0].deliveries[0].event_id, "ev1");
 }
+
+#[test]
+fn concurrent_enqueues_of_one_event_store_it_once() {
+    for seed in 1..200u64 {
+        let shared = Shared {
+            configs: MemoryStore::new(),
+            queue: MemoryStore::new(),
+            logs: MemoryStore::new(),
+            stats: MemoryStore::new(),
+        };
+        let one = view(&shared, seed);
+        let two = view(&shared, seed.wrapping_add(7_777));
+        let tenant = TenantId::parse("t").unwrap();
+        let configs = [ConfigId::parse("a").unwrap(), ConfigId::parse("b").unwrap()];
+        let go = |stores| {
+            let (tenant, configs) = (&tenant, &configs);
+            async move {
+                enqueue(
+                    stores,
+                    tenant,
+                    "pay-1",
+                    StandardEvent::Purchase,
+                    b"{}",
+                    configs,
+                    5,
+                )
+                .await
+                .unwrap()
+            }
+        };
+        let (a, b) = block_on(futures::future::join(go(&one), go(&two)));
+        let mut got = [a, b];
+        got.sort_by_key(|r| matches!(r, EnqueueResult::Duplicate));
+        assert_eq!(
+            got,
+            [EnqueueResult::NewDeliveries(2), EnqueueResult::Duplicate],
+            "seed {seed}"
+        );
+        let deliveries = shared
+            .queue
+            .dump()
+            .keys()
+            .filter(|k| k.starts_with("d/"))
+            .count();
+        assert_eq!(deliveries, 2, "seed {seed}");
+    }
+}
