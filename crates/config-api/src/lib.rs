@@ -11,6 +11,8 @@ mod ctx;
 mod deliveries;
 mod routes;
 mod sites;
+mod stats;
+mod test_event;
 
 use edge_kit::api::{ApiError, Resp};
 use routes::Route;
@@ -46,21 +48,31 @@ async fn serve(req: Request) -> Result<Resp, ApiError> {
         Route::ConfigLogs(id) => deliveries::list_logs(&ctx, &id, query).await,
         Route::DeadLetters(id) => deliveries::list_dead_letters(&ctx, &id, query).await,
         Route::ReplayDeadLetters(id) => deliveries::replay_dead_letters(&ctx, &id).await,
-        Route::DispatcherTick => tick(&ctx).await,
+        Route::DispatcherTick => tick(&ctx, query).await,
+        Route::TestEvent(id) => test_event::send(&ctx, &id).await,
+        Route::TrackingStats => stats::get(&ctx, query).await,
     }
 }
 
 /// `POST /api/v1/marketing/dispatcher/tick`: lets an outside scheduler (a Kubernetes CronJob,
 /// Spin's cron plugin) drive the private dispatcher. System admins only.
-async fn tick(ctx: &ctx::Ctx) -> Result<Resp, ApiError> {
+async fn tick(ctx: &ctx::Ctx, query: Option<&str>) -> Result<Resp, ApiError> {
     if ctx.role != edge_kit::auth::Role::SystemAdmin {
         return Err(ApiError::Forbidden(
             "only a system_admin may drive the dispatcher".into(),
         ));
     }
+    // `aheadMs` (flush deliveries due within that many ms) is the one parameter passed on.
+    let url = match query.and_then(|q| edge_kit::auth::query_param(q, "aheadMs")) {
+        Some(ms) => format!(
+            "http://dispatcher.spin.internal/tick?aheadMs={}",
+            crate::credentials::form_encode(&ms)
+        ),
+        None => "http://dispatcher.spin.internal/tick".to_owned(),
+    };
     let answer = edge_kit::outbound::send(
         http::Method::POST,
-        "http://dispatcher.spin.internal/tick",
+        &url,
         &[],
         None,
         30_000,

@@ -22,6 +22,8 @@ pub enum Route {
     PutSite(String),
     DeleteSite(String),
     DispatcherTick,
+    TestEvent(String),
+    TrackingStats,
 }
 
 impl Route {
@@ -55,7 +57,15 @@ impl Route {
                     Ok(Route::ReplayDeadLetters((*id).to_owned()))
                 }
                 ([_, "dead-letters", "replay"], _) => not_allowed("POST"),
+                ([id, "test"], &Method::POST) => Ok(Route::TestEvent((*id).to_owned())),
+                ([_, "test"], _) => not_allowed("POST"),
                 _ => Err(not_found(path)),
+            };
+        }
+        if path == "/api/v1/marketing/tracking-stats" {
+            return match *method {
+                Method::GET => Ok(Route::TrackingStats),
+                _ => not_allowed("GET"),
             };
         }
         if path == "/api/v1/marketing/dispatcher/tick" {

@@ -221,6 +221,7 @@ pub async fn record<S: KvStore>(
         &counted,
     )
     .await?;
+    record_match_quality(stores, config, deliveries, events, &result.verdicts, now_ms).await?;
     let last = if tally.delivered > 0 {
         Some(LogStatus::Success)
     } else if result.paused.is_some() {
@@ -289,4 +290,39 @@ async fn update_config<S: KvStore>(
         current = (parsed, fresh);
     }
     Err(KvError(format!("config {} kept changing", config.id)))
+}
+
+/// Add the core's match-quality estimate of each delivered event to the day's counters (per
+/// platform and event type, tenant and config scope): two increments per type and scope.
+async fn record_match_quality<S: KvStore>(
+    stores: &Stores<S>,
+    config: &TrackingConfig,
+    deliveries: &[ClaimedDelivery],
+    events: &[Option<Event>],
+    verdicts: &[Verdict],
+    now_ms: i64,
+) -> Result<(), KvError> {
+    use std::collections::BTreeMap;
+    let mut per_type: BTreeMap<pixel_core::StandardEvent, (i64, i64)> = BTreeMap::new();
+    for ((d, e), v) in deliveries.iter().zip(events).zip(verdicts) {
+        if let (Some(e), Verdict::Delivered { .. }) = (e, v) {
+            let q = pixel_core::match_quality::estimate(e, config.platform);
+            let slot = per_type.entry(d.event_name).or_default();
+            slot.0 += i64::from(q.score_tenths);
+            slot.1 += 1;
+        }
+    }
+    let day = stats::utc_day(now_ms);
+    for (event, (sum, n)) in per_type {
+        let (sum_key, n_key) = edge_kit::deliver::match_quality_metrics(config.platform, event);
+        for scope in [
+            schema::StatsScope::Tenant,
+            schema::StatsScope::Config(&config.id),
+        ] {
+            let k = |m: &str| schema::stats_key(&config.tenant_id, scope, day, m);
+            stores.stats.increment(&k(&sum_key), sum).await?;
+            stores.stats.increment(&k(&n_key), n).await?;
+        }
+    }
+    Ok(())
 }

@@ -334,3 +334,15 @@ pub fn nudge() {
         }
     });
 }
+
+/// The two `stats` counters of the core's match-quality estimate for delivered events of one
+/// platform and event type (sum of tenths, count): written by the dispatcher, averaged by the
+/// KPIs. The core's `stats` module does not keep them; they follow its naming and rules
+/// (increment only).
+pub fn match_quality_metrics(
+    platform: Platform,
+    event: pixel_core::StandardEvent,
+) -> (String, String) {
+    let base = format!("mq/{platform}/{}", event.spec_name());
+    (format!("{base}/sum"), format!("{base}/n"))
+}
