@@ -3,8 +3,6 @@
 //! Pure Rust: no `spin-sdk`, no `wasmtime`, no I/O. Clock, randomness and storage come in from
 //! the caller (see [`kv::KvStore`]), so every rule is tested natively and deterministically.
 
-// ENGINEERS AT WORK: read crates/pixel-core/WORK-SPLIT.md before editing this crate.
-
 pub mod click_ids;
 pub mod config;
 pub mod crypto;
@@ -20,6 +18,7 @@ pub mod platforms;
 pub mod queue;
 pub mod retry;
 pub mod schema;
+pub mod site;
 pub mod stats;
 
 pub use platform::{Platform, StandardEvent};

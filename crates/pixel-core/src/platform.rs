@@ -161,8 +161,14 @@ mod tests {
             assert_eq!(StandardEvent::parse(e.spec_name()), Some(e));
             assert_eq!(StandardEvent::parse(e.camel_name()), Some(e));
         }
-        assert_eq!(StandardEvent::parse("Pageview"), Some(StandardEvent::PageView));
-        assert_eq!(StandardEvent::parse("CompletePayment"), Some(StandardEvent::Purchase));
+        assert_eq!(
+            StandardEvent::parse("Pageview"),
+            Some(StandardEvent::PageView)
+        );
+        assert_eq!(
+            StandardEvent::parse("CompletePayment"),
+            Some(StandardEvent::Purchase)
+        );
         assert_eq!(StandardEvent::parse("purchase_made"), None);
         assert_eq!(
             serde_json::to_string(&StandardEvent::InitiateCheckout).unwrap(),
