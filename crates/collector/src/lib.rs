@@ -5,17 +5,27 @@
 //! modules without Spin imports, so `cargo test -p collector --lib` runs them natively.
 
 pub mod backend;
+pub mod consent;
+pub mod cookies;
+pub mod edge;
+pub mod forward;
 pub mod ingest;
+pub mod lead;
 pub mod order;
+pub mod pixel;
 pub mod signature;
+pub mod tcf;
+pub mod track;
 
+use http_body_util::BodyExt;
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::http_service;
 
 #[http_service]
 async fn handle(req: Request) -> impl IntoResponse {
     if req.uri().path() == "/api/v1/events" {
-        return ingest::handle(req).await;
+        let resp = ingest::handle(req).await;
+        return resp.map(|b| -> edge::EdgeBody { Box::pin(b.map_err(|never| match never {})) });
     }
-    edge_kit::api::empty_response(http::StatusCode::BAD_GATEWAY)
+    edge::handle(req).await
 }

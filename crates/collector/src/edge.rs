@@ -1,0 +1,397 @@
+//! The reverse proxy in front of a site: forwards the request to its origin, answers with the
+//! origin's answer (streamed; rewritten only to inject a browser pixel), and turns what it saw
+//! into events that are queued after the answer has gone. An origin that fails gives a 502/504
+//! page and no event; a visitor without consent gets the page and nothing else.
+
+use bytes::Bytes;
+use edge_kit::host::{now_ms, random_bytes, random_hex, variable};
+use edge_kit::kv::SpinStore;
+use edge_kit::pipeline::{enqueue_loaded, load_configs};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use http_body::Body;
+use http_body_util::{BodyExt, Full, Limited};
+use pixel_core::config::TrackingConfig;
+use pixel_core::event::{Event, EventId, HashedIdentity};
+use pixel_core::kv::{KvStore, Stores};
+use pixel_core::schema;
+use pixel_core::site::{PageKind, Site, parse_host};
+use pixel_core::{Platform, StandardEvent};
+use spin_sdk::http::Request;
+use spin_sdk::wasip3::http::types::{ErrorCode, RequestOptions};
+use spin_sdk::wasip3::http_compat::RequestOptionsExtension;
+use std::pin::Pin;
+
+use crate::backend::DEFAULT_COUNTRY;
+use crate::pixel::{BoxError, Injected, snippet};
+use crate::{consent, cookies, forward, lead, order, track};
+
+/// Every answer's body: a page, the origin's stream, or that stream rewritten.
+pub type EdgeBody = Pin<Box<dyn Body<Data = Bytes, Error = BoxError>>>;
+
+const CONNECT_TIMEOUT_MS: u64 = 5_000;
+const FIRST_BYTE_TIMEOUT_MS: u64 = 30_000;
+
+fn full(body: impl Into<Bytes>) -> EdgeBody {
+    Box::pin(Full::new(body.into()).map_err(|never| match never {}))
+}
+
+fn page(status: StatusCode, title: &str, text: &str) -> http::Response<EdgeBody> {
+    let html = format!(
+        "<!doctype html><html lang=\"es\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body><h1>{title}</h1><p>{text}</p></body></html>"
+    );
+    let mut resp = http::Response::new(full(html));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// What the edge knows about the request before the origin answers.
+struct Visit {
+    site: Option<Site>,
+    host: String,
+    url: String,
+    path: String,
+    query: String,
+    method: Method,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    referrer: Option<String>,
+    cookie: String,
+}
+
+pub async fn handle(req: Request) -> http::Response<EdgeBody> {
+    let (parts, body) = req.into_parts();
+    let hv = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let host = hv("host")
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .unwrap_or_default();
+    let proto = hv("spin-full-url")
+        .filter(|u| u.starts_with("https:"))
+        .map_or("http", |_| "https");
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    let configs = SpinStore::open(schema::CONFIGS_STORE).await;
+    let site = match &configs {
+        Ok(store) => find_site(store, &host).await,
+        Err(e) => {
+            eprintln!("configs store unavailable, proxying without tracking: {e}");
+            None
+        }
+    };
+    let origin = match &site {
+        Some(s) => s.origin_url.clone(),
+        None => match variable("origin_url").await {
+            Ok(o) => o,
+            Err(_) => {
+                return page(
+                    StatusCode::BAD_GATEWAY,
+                    "502 Bad Gateway",
+                    "No hay servidor de origen configurado para este sitio (no origin configured)",
+                );
+            }
+        },
+    };
+    let visit = Visit {
+        site,
+        url: format!("{proto}://{host}{path_and_query}"),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or("").to_owned(),
+        method: parts.method.clone(),
+        ip: forward::client_ip(hv("spin-client-addr").as_deref()),
+        user_agent: hv("user-agent"),
+        referrer: hv("referer"),
+        cookie: hv("cookie").unwrap_or_default(),
+        host,
+    };
+    let trackable = visit.site.is_some()
+        && !track::is_static_asset(&visit.path)
+        && !track::is_bot(visit.user_agent.as_deref())
+        && hv("sec-purpose")
+            .or_else(|| hv("purpose"))
+            .is_none_or(|p| !p.contains("prefetch"));
+    let kind = visit
+        .site
+        .as_ref()
+        .map_or(PageKind::Plain, |s| s.rules.classify(&visit.path));
+    let is_lead = trackable && visit.method == Method::POST && kind == PageKind::Lead;
+
+    let headers = forward::origin_headers(&parts.headers, visit.ip.as_deref(), proto, &visit.host);
+    let content_type = hv("content-type");
+    let mut lead_form = None;
+    let out_body = if is_lead {
+        // A lead form is read whole to find its fields; it goes on byte for byte.
+        match Limited::new(body, lead::MAX_FORM).collect().await {
+            Ok(c) => {
+                let bytes = c.to_bytes();
+                lead_form = Some(bytes.clone());
+                full(bytes)
+            }
+            Err(_) => {
+                return page(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "413",
+                    "El formulario es demasiado grande (form too large)",
+                );
+            }
+        }
+    } else {
+        Box::pin(body.map_err(|e| -> BoxError { format!("client body: {e:?}").into() }))
+    };
+    let mut out = http::Request::new(out_body);
+    *out.method_mut() = parts.method.clone();
+    *out.headers_mut() = headers;
+    match format!("{}{path_and_query}", origin.trim_end_matches('/')).parse() {
+        Ok(uri) => *out.uri_mut() = uri,
+        Err(_) => {
+            return page(
+                StatusCode::BAD_GATEWAY,
+                "502 Bad Gateway",
+                "La dirección del servidor de origen no es válida (invalid origin URL)",
+            );
+        }
+    }
+    let options = RequestOptions::new();
+    let _ = options.set_connect_timeout(Some(CONNECT_TIMEOUT_MS * 1_000_000));
+    let _ = options.set_first_byte_timeout(Some(FIRST_BYTE_TIMEOUT_MS * 1_000_000));
+    let _ = options.set_between_bytes_timeout(Some(FIRST_BYTE_TIMEOUT_MS * 1_000_000));
+    out.extensions_mut()
+        .insert(RequestOptionsExtension(options));
+
+    let resp = match spin_sdk::http::send(out).await {
+        Ok(r) => r,
+        Err(code) => return origin_failed(&code),
+    };
+    let (mut rparts, rbody) = resp.into_parts();
+    forward::drop_hop_by_hop(&mut rparts.headers);
+    let status = rparts.status;
+    let mut body: EdgeBody =
+        Box::pin(rbody.map_err(|e| -> BoxError { format!("origin body: {e:?}").into() }));
+
+    let rct = rparts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let html = track::is_html(rct);
+    let names: Vec<(StandardEvent, Option<track::Order>)> = if !trackable {
+        Vec::new()
+    } else if is_lead && (status.is_success() || status.is_redirection()) {
+        vec![(StandardEvent::Lead, None)]
+    } else if visit.method == Method::GET && status.is_success() && html {
+        std::iter::once((StandardEvent::PageView, None))
+            .chain(track::page_event(kind, &visit.query))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if let (false, Some(site), Ok(store)) = (names.is_empty(), &visit.site, &configs) {
+        let decision = consent::decide(&site.consent, &visit.cookie);
+        let now = now_ms();
+        if !decision.track {
+            count_consent_skipped(site, names.len(), now).await;
+        } else {
+            let loaded = load_configs(store, &site.tenant_id)
+                .await
+                .unwrap_or_else(|e| {
+                    eprintln!("configs of {}: {e}", site.tenant_id);
+                    Vec::new()
+                });
+            if loaded.iter().any(|c| c.is_active) {
+                let domain = cookies::registrable_domain(&visit.host);
+                let random = u64::from_le_bytes(random_bytes::<8>());
+                let (ids, set_cookies) =
+                    track::visit_ids(&visit.query, &visit.cookie, domain.as_deref(), now, random);
+                for c in set_cookies {
+                    if let Ok(v) = HeaderValue::from_str(&c) {
+                        rparts.headers.append(header::SET_COOKIE, v);
+                    }
+                }
+                let identity = lead_form
+                    .map(|b| {
+                        HashedIdentity::from_raw(
+                            &lead::identity_from_form(content_type.as_deref(), &b),
+                            DEFAULT_COUNTRY,
+                        )
+                    })
+                    .unwrap_or_default();
+                let events: Vec<Event> = names
+                    .into_iter()
+                    .filter_map(|(name, order)| {
+                        build_event(name, order, &visit, &ids, &identity, decision.consent, now)
+                    })
+                    .collect();
+                if html
+                    && status.is_success()
+                    && injects(&visit.host).await
+                    && !encoded(&rparts.headers)
+                {
+                    let s = snippet(&pixels(&loaded), &events);
+                    if !s.is_empty() {
+                        rparts.headers.remove(header::CONTENT_LENGTH);
+                        body = Box::pin(Injected::new(body, s));
+                    }
+                }
+                let tenant = site.tenant_id.clone();
+                spin_sdk::wasip3::spawn(
+                    async move { queue(tenant, loaded, events, now as i64).await },
+                );
+            }
+        }
+    }
+    http::Response::from_parts(rparts, body)
+}
+
+async fn find_site(store: &SpinStore, host: &str) -> Option<Site> {
+    let host = parse_host(host).ok()?;
+    let mut keys = vec![host.clone()];
+    if let Some((name, _port)) = host.rsplit_once(':') {
+        keys.push(name.to_owned());
+    }
+    for k in keys {
+        match store.get(&schema::site_key(&k)).await {
+            Ok(Some(raw)) => {
+                return serde_json::from_slice(&raw)
+                    .map_err(|e| eprintln!("corrupt site {k}: {e}"))
+                    .ok();
+            }
+            Ok(None) => {}
+            Err(e) => {
+                eprintln!("site lookup {k}: {e}");
+                return None;
+            }
+        }
+    }
+    None
+}
+
+fn origin_failed(code: &ErrorCode) -> http::Response<EdgeBody> {
+    eprintln!("origin failed: {code:?}");
+    match code {
+        ErrorCode::ConnectionTimeout
+        | ErrorCode::ConnectionReadTimeout
+        | ErrorCode::HttpResponseTimeout => page(
+            StatusCode::GATEWAY_TIMEOUT,
+            "504 Gateway Timeout",
+            "El servidor de este sitio no ha respondido a tiempo (the site's server timed out)",
+        ),
+        _ => page(
+            StatusCode::BAD_GATEWAY,
+            "502 Bad Gateway",
+            "No se ha podido contactar con el servidor de este sitio (the site's server could not be reached)",
+        ),
+    }
+}
+
+fn build_event(
+    name: StandardEvent,
+    order: Option<track::Order>,
+    visit: &Visit,
+    ids: &pixel_core::event::ClickIds,
+    identity: &HashedIdentity,
+    consent: pixel_core::event::Consent,
+    now: u64,
+) -> Option<Event> {
+    let id = match &order {
+        Some(o) => order::purchase_event_id(&o.id)?,
+        None => EventId::parse(&random_hex::<16>()).ok()?,
+    };
+    let mut e = Event::new(id, name, (now / 1000) as i64);
+    e.source_url = Some(visit.url.clone());
+    e.referrer = visit.referrer.clone();
+    e.consent = consent;
+    e.click_ids = ids.clone();
+    e.client_ip = visit.ip.clone();
+    e.user_agent = visit.user_agent.clone();
+    e.identity = identity.clone();
+    if let Some(o) = order {
+        e.custom.order_id = Some(o.id);
+        e.custom.value = Some(o.value);
+        e.custom.currency = Some(o.currency);
+    }
+    if name == StandardEvent::ViewContent {
+        e.custom.content_name = Some(visit.path.clone());
+    }
+    Some(e)
+}
+
+/// Sites whose pages get the browser pixel, from the `browser_pixel_hosts` variable
+/// (comma-separated hosts, or `*`): tracking configs have no such setting yet.
+async fn injects(host: &str) -> bool {
+    let list = spin_sdk::variables::get("browser_pixel_hosts")
+        .await
+        .unwrap_or_default();
+    let host = host.to_ascii_lowercase();
+    list.split(',')
+        .map(str::trim)
+        .any(|h| h == "*" || (!h.is_empty() && h.eq_ignore_ascii_case(&host)))
+}
+
+fn encoded(h: &HeaderMap) -> bool {
+    h.get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| !v.eq_ignore_ascii_case("identity"))
+}
+
+fn pixels(configs: &[TrackingConfig]) -> Vec<(Platform, String)> {
+    configs
+        .iter()
+        .filter(|c| c.is_active)
+        .map(|c| (c.platform, c.pixel_id.as_str().to_owned()))
+        .collect()
+}
+
+async fn count_consent_skipped(site: &Site, n: usize, now: u64) {
+    let Ok(stats) = SpinStore::open(schema::STATS_STORE).await else {
+        return;
+    };
+    let n = u32::try_from(n).unwrap_or(u32::MAX);
+    if let Err(e) = pixel_core::stats::record_consent_skipped(
+        &stats,
+        &site.tenant_id,
+        &site.host,
+        now as i64,
+        n,
+    )
+    .await
+    {
+        eprintln!("consent counter: {e}");
+    }
+}
+
+/// Runs after the answer: the page never waits on storage beyond its own lookups.
+async fn queue(
+    tenant: pixel_core::config::TenantId,
+    configs: Vec<TrackingConfig>,
+    events: Vec<Event>,
+    now: i64,
+) {
+    let stores = match edge_kit::kv::open_stores().await {
+        Ok(s) => s,
+        Err(e) => return eprintln!("stores: {e}"),
+    };
+    let stores: Stores<SpinStore> = stores;
+    let mut deliveries = 0;
+    for e in &events {
+        match enqueue_loaded(&stores, &configs, &tenant, e, None, now).await {
+            Ok(done) => deliveries += done.deliveries,
+            Err(err) => eprintln!("enqueue {} {}: {err}", e.name.spec_name(), e.event_id),
+        }
+    }
+    if deliveries > 0 {
+        edge_kit::wake::wake_dispatcher("edge events queued");
+    }
+}
