@@ -82,7 +82,39 @@ schemas = {
           ["contentPaths", "leadPaths", "checkoutPaths", "thankYouPaths"]}},
   "SitePut": {"type": "object", "additionalProperties": False, "required": ["originUrl"], "properties": {
           "originUrl": {"type": "string", "format": "uri"}, "consent": ref("Consent"), "rules": ref("SiteRules")}},
-  "TickResult": {"type": ["object", "null"]},
+  "TickResult": {"type": "object", "description": "What one dispatcher pass did",
+      "properties": {k: {"type": "integer"} for k in
+          ["configs", "claimed", "delivered", "retried", "deadLettered", "held", "cancelled", "unsent", "requests"]}
+      | {"retries": {"type": "array", "items": {"type": "object", "properties": {
+            "configId": {"type": "string"}, "eventId": {"type": "string"}, "attempt": {"type": "integer"},
+            "answeredAt": {"type": "integer", "description": "Unix ms"},
+            "nextAttemptAt": {"type": "integer", "description": "Unix ms"}, "reason": {"type": "string"}}}},
+         "errors": {"type": "array", "items": {"type": "string"}}}},
+  "TestResult": {"type": "object", "required": ["delivered", "responseCode", "platformMessage", "payload"],
+      "properties": {"delivered": {"type": "boolean"}, "responseCode": {"type": ["integer", "null"]},
+          "platformMessage": {"type": ["string", "null"]},
+          "payload": {"description": "The request body sent (hashed fields only, never the token)"}}},
+  "TrackingStats": {"type": "object",
+      "required": ["days", "eventsSent", "succeeded", "failed", "deadLettered", "successRate", "eventsByType",
+                   "avgLatencyMs", "p95LatencyMs", "reconciliation", "activeConfigs", "matchQuality",
+                   "metaEventMatchQuality"],
+      "properties": {"days": {"type": "integer"}, "configId": {"type": ["string", "null"]},
+          "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+          "eventsSent": {"type": "integer"}, "succeeded": {"type": "integer"}, "failed": {"type": "integer"},
+          "deadLettered": {"type": "integer"}, "successRate": {"type": ["number", "null"]},
+          "eventsByType": {"type": "object", "additionalProperties": {"type": "integer"}},
+          "avgLatencyMs": {"type": ["integer", "null"], "description": "Enqueue to the platform's accepting answer"},
+          "p95LatencyMs": {"type": ["integer", "null"], "description": "Upper bound of the histogram bucket holding the 95th percentile"},
+          "reconciliation": {"type": "object", "properties": {"purchasesReceived": {"type": "integer"},
+              "purchasesAccepted": {"type": "object", "additionalProperties": {"type": "integer"}}}},
+          "consentSkipped": {"type": "object", "additionalProperties": {"type": "integer"}},
+          "activeConfigs": {"type": "integer"},
+          "matchQuality": {"type": "object", "description": "The product's estimate (0-10) per platform and event type",
+              "additionalProperties": {"type": "object", "additionalProperties": {"type": "object",
+                  "properties": {"score": {"type": "number"}, "events": {"type": "integer"}}}}},
+          "metaEventMatchQuality": {"type": "array", "description": "Meta's own score per event name (cached an hour); null when the token may not read it",
+              "items": {"type": "object", "properties": {"configId": {"type": "string"}, "pixelId": {"type": "string"},
+                  "eventMatchQuality": {"type": ["object", "null"], "additionalProperties": {"type": "number"}}}}}}},
   "LogEntry": {"type": "object", "required": ["id", "timestamp", "eventName", "status", "responseCode", "payload", "latencyMs", "attempt"],
       "properties": {"id": {"type": "string"}, "timestamp": TS, "eventName": {"type": "string"},
           "status": {"type": "string", "enum": ["success", "retry", "failed", "dead_letter", "cancelled", "test"]},
@@ -131,6 +163,17 @@ paths = {
     "post": op("Queue every dead letter of the config again",
                {"200": ok("How many were queued", {"type": "object", "required": ["replayed"], "properties": {"replayed": {"type": "integer"}}}),
                 "404": err("Unknown config")}, params=[CONFIG_ID], op_id="replayDeadLetters")},
+  "/api/v1/marketing/tracking-configs/{configId}/test": {
+    "post": op("Send one test event now (Meta/TikTok with testEventCode, Google validateOnly) and answer the platform's verdict",
+               {"200": ok("The platform answered", ref("TestResult")), "404": err("Unknown config"),
+                "422": err("The config tracks no event a test can be sent as"),
+                "502": err("The platform could not be reached")}, params=[CONFIG_ID], op_id="sendTestEvent")},
+  "/api/v1/marketing/tracking-stats": {
+    "get": op("Delivery KPIs of the tenant, or of one config",
+              {"200": ok("The KPIs", ref("TrackingStats")), "400": err("days is not 1-90"), "404": err("Unknown config")},
+              params=[{"name": "days", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 90, "default": 7}},
+                      {"name": "configId", "in": "query", "required": False, "schema": {"type": "string"}}],
+              op_id="trackingStats")},
   "/api/v1/marketing/sites": {
     "get": op("List the tenant's sites", {"200": ok("The sites", {"type": "array", "items": ref("Site")})}, op_id="listSites")},
   "/api/v1/marketing/sites/{host}": {
@@ -143,7 +186,11 @@ paths = {
   "/api/v1/marketing/dispatcher/tick": {
     "post": op("Drive the dispatcher once (outside schedulers); system_admin only",
                {"200": ok("What the tick did", ref("TickResult")), "202": ok("Accepted", ref("TickResult")),
-                "502": err("The dispatcher did not answer")}, op_id="tick")},
+                "400": err("aheadMs is not 0-604800000"), "502": err("The dispatcher did not answer")},
+               params=[{"name": "aheadMs", "in": "query", "required": False,
+                        "description": "Also send deliveries due within this many ms (a flush after an outage)",
+                        "schema": {"type": "integer", "minimum": 0, "maximum": 604800000, "default": 0}}],
+               op_id="tick")},
 }
 
 doc = {

@@ -14,6 +14,8 @@
 mod batch;
 mod pass;
 mod record;
+#[cfg(test)]
+mod tests;
 mod worker;
 
 use edge_kit::api::{self, ApiError, Resp};
