@@ -134,10 +134,10 @@ export interface TrackingStats {
   matchQuality?: Record<string, number> | number | null;
 }
 
+/** `POST .../{configId}/test`: the platform's verdict on one test event. */
 export interface TestEventResult {
-  ok?: boolean;
-  success?: boolean;
-  status?: string;
-  responseCode?: number;
-  message?: string;
+  delivered: boolean;
+  responseCode?: number | null;
+  platformMessage?: string | null;
+  payload?: unknown;
 }

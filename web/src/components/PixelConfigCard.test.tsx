@@ -10,7 +10,7 @@ function card(overrides: Partial<PixelConfigCardProps> = {}, config = metaConfig
     onToggleStatus: vi.fn().mockResolvedValue(undefined),
     onEdit: vi.fn(),
     onViewLogs: vi.fn(),
-    onSendTest: vi.fn().mockResolvedValue({ ok: true }),
+    onSendTest: vi.fn().mockResolvedValue({ delivered: true, responseCode: 200 }),
     onDelete: vi.fn().mockResolvedValue(undefined),
     ...overrides,
   };
@@ -60,12 +60,23 @@ describe('PixelConfigCard', () => {
   });
 
   it('sends a test event and shows the verdict', async () => {
-    const onSendTest = vi.fn().mockResolvedValueOnce({ ok: true }).mockResolvedValueOnce({ ok: false, message: 'Invalid parameter' });
+    const onSendTest = vi
+      .fn()
+      .mockResolvedValueOnce({ delivered: true, responseCode: 200, platformMessage: null })
+      .mockResolvedValueOnce({ delivered: false, responseCode: 400, platformMessage: 'Invalid parameter' })
+      .mockRejectedValueOnce(
+        Object.assign(new Error('422'), {
+          isAxiosError: true,
+          response: { status: 422, data: { error: { code: 'unprocessable', message: 'no tracked event to test' } } },
+        }),
+      );
     const { user } = card({ onSendTest });
     await user.click(screen.getByRole('button', { name: S.card.test }));
     expect(await screen.findByText(S.card.testOk)).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: S.card.test }));
     expect(await screen.findByText(S.card.testFailed('Invalid parameter'))).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: S.card.test }));
+    expect(await screen.findByText(S.card.testFailed('no tracked event to test'))).toBeInTheDocument();
   });
 
   it('opens edit and logs', async () => {

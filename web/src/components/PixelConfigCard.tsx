@@ -42,11 +42,10 @@ export function PixelConfigCard({ config, onToggleStatus, onEdit, onViewLogs, on
     setTest({ kind: 'sending' });
     try {
       const result = await onSendTest(config.id);
-      const rejected = result?.ok === false || result?.success === false;
       setTest(
-        rejected
-          ? { kind: 'failed', text: S.card.testFailed(result.message ?? S.errors.generic) }
-          : { kind: 'ok', text: result?.message ? `${S.card.testOk} ${result.message}` : S.card.testOk },
+        result?.delivered
+          ? { kind: 'ok', text: S.card.testOk }
+          : { kind: 'failed', text: S.card.testFailed(result?.platformMessage || S.errors.generic) },
       );
     } catch (e) {
       const err = toApiError(e);
