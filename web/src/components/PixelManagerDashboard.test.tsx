@@ -11,7 +11,9 @@ const STATS = {
   eventsByType: { PURCHASE: 40, LEAD: 120, PAGE_VIEW: 1074 },
   avgLatencyMs: 412.4,
   activeConfigs: 1,
-  matchQuality: { PURCHASE: 8, LEAD: 6 },
+  // The API's shape: per platform, per event, the estimate and how many events it covers.
+  matchQuality: { Meta: { PURCHASE: { score: 9, events: 10 }, LEAD: { score: 6, events: 30 } } },
+  metaEventMatchQuality: [],
 };
 
 function mount() {
@@ -50,7 +52,7 @@ describe('PixelManagerDashboard', () => {
     expect(await screen.findByTestId('kpi-events')).toHaveTextContent(S.kpi.count(1234));
     expect(screen.getByTestId('kpi-success')).toHaveTextContent(S.kpi.percent(98.7));
     expect(screen.getByTestId('kpi-latency')).toHaveTextContent(S.kpi.ms(412.4));
-    expect(screen.getByTestId('kpi-match')).toHaveTextContent(S.kpi.score(7));
+    expect(screen.getByTestId('kpi-match')).toHaveTextContent(S.kpi.score(6.75));
     expect(screen.getByTestId('kpi-active')).toHaveTextContent('1');
     expect(screen.getByLabelText(S.kpi.byType.bar(S.events.label.PURCHASE, 40))).toBeInTheDocument();
     expect(h.mock.history.get.find((r) => r.url === '/tracking-stats')!.params).toEqual({ days: 7 });

@@ -28,14 +28,7 @@ export function toKpis(raw: TrackingStats | Record<string, unknown> | undefined)
     }));
   }
   byType.sort((a, b) => b.count - a.count);
-  const mq = r.matchQuality;
-  let matchQuality = num(mq);
-  if (matchQuality === null && mq && typeof mq === 'object') {
-    const values = Object.values(mq as Record<string, unknown>)
-      .map((v) => num(v) ?? num((v as Record<string, unknown> | null)?.score))
-      .filter((v): v is number => v !== null);
-    matchQuality = values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
-  }
+  const matchQuality = num(r.matchQuality) ?? weightedScore(r.matchQuality);
   const latency = r.latency as Record<string, unknown> | undefined;
   return {
     eventsSent: num(r.eventsSent) ?? num(r.sent) ?? num(r.totalEvents) ?? 0,
@@ -45,4 +38,29 @@ export function toKpis(raw: TrackingStats | Record<string, unknown> | undefined)
     avgLatencyMs: num(r.avgLatencyMs) ?? num(r.averageLatencyMs) ?? num(latency?.avgMs) ?? null,
     activeConfigs: num(r.activeConfigs),
   };
+}
+
+/**
+ * The API gives `{platform: {EVENT: {score, events}}}`; a flat `{EVENT: score}` is read too.
+ * One figure for the panel: the average score weighted by how many events it covers.
+ */
+function weightedScore(value: unknown): number | null {
+  let sum = 0;
+  let weight = 0;
+  const walk = (v: unknown) => {
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      sum += v;
+      weight += 1;
+    } else if (v && typeof v === 'object') {
+      const rec = v as Record<string, unknown>;
+      const score = num(rec.score);
+      if (score !== null) {
+        const w = num(rec.events) ?? 1;
+        sum += score * w;
+        weight += w;
+      } else Object.values(rec).forEach(walk);
+    }
+  };
+  walk(value);
+  return weight > 0 ? sum / weight : null;
 }
