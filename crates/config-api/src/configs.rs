@@ -198,17 +198,16 @@ pub async fn delete(ctx: &Ctx, raw_id: &str) -> Result<Resp, ApiError> {
 /// The API's view of a config: the core's token-free view, with times as RFC 3339.
 pub fn present(config: &TrackingConfig) -> Value {
     let mut v = serde_json::to_value(config.view()).unwrap_or(Value::Null);
+    // `pointer_mut`, not indexing: indexing a `null` mutably would turn it into an object.
     for path in [
-        &["createdAt"][..],
-        &["updatedAt"],
-        &["health", "checkedAt"],
-        &["lastEvent", "time"],
+        "/createdAt",
+        "/updatedAt",
+        "/health/checkedAt",
+        "/lastEvent/time",
     ] {
-        let mut slot = &mut v;
-        for p in path {
-            slot = &mut slot[*p];
-        }
-        if let Some(ms) = slot.as_i64() {
+        if let Some(slot) = v.pointer_mut(path)
+            && let Some(ms) = slot.as_i64()
+        {
             *slot = Value::String(iso(ms));
         }
     }

@@ -1,0 +1,7 @@
+//! End-to-end tests: the real components in the test host, the mock platforms on 127.0.0.1.
+//! One test binary with modules (STYLE.md 7); the components are built once beforehand by
+//! `scripts/build-components`.
+
+mod config_api;
+mod openapi;
+mod sites;
