@@ -146,7 +146,11 @@ impl WorkerState for Worker {
     }
 
     fn drop(&self, store: Store<HostState>, result: wasmtime::Result<()>) {
-        if let Err(e) = result {
+        // "worker panicked" is also what a runtime shutting down reports for live workers; a real
+        // panic prints its own message.
+        if let Err(e) = result.as_ref().map_err(|e| e.to_string())
+            && e != "worker panicked"
+        {
             eprintln!(
                 "component {:?}: instance ended with an error: {e:?}",
                 self.component

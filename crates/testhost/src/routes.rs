@@ -112,19 +112,19 @@ impl Router {
                     .iter()
                     .map(|p| format!("/{p}"))
                     .collect::<String>();
+                // What follows the matched prefix, as written: `/` for `/` under `/...`, empty for
+                // `/a` under `/a/...`.
                 let info = if r.wildcard {
-                    parts[n..]
-                        .iter()
-                        .map(|p| format!("/{p}"))
-                        .collect::<String>()
+                    path.strip_prefix(prefix.as_str())
+                        .map(str::to_string)
+                        .unwrap_or_else(|| {
+                            parts[n..]
+                                .iter()
+                                .map(|p| format!("/{p}"))
+                                .collect::<String>()
+                        })
                 } else {
                     String::new()
-                };
-                // Keep a trailing slash the client sent: it is part of the path info in Spin.
-                let info = if r.wildcard && path.ends_with('/') && parts.len() > n {
-                    format!("{info}/")
-                } else {
-                    info
                 };
                 RouteMatch {
                     component: r.component.clone(),
