@@ -220,11 +220,8 @@ pub fn parse_item(
     };
     let now = u64::try_from(now_ms).unwrap_or(0);
     let mut event = Event::new(event_id, name, time);
-    event.action_source = if ua.is_some() {
-        ActionSource::Website
-    } else {
-        ActionSource::SystemGenerated
-    };
+    // The backend knows no page URL, and Meta refuses a `website` event without one.
+    event.action_source = ActionSource::SystemGenerated;
     event.consent = consent;
     event.client_ip = ip;
     event.user_agent = ua;

@@ -2,6 +2,7 @@
 //! the mock platforms on 127.0.0.1, and a typed client so tests read as arrange, act, assert.
 
 pub mod client;
+pub mod origin;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -2,6 +2,7 @@
 //! One test binary with modules (STYLE.md 7); the components are built once beforehand by
 //! `scripts/build-components`.
 
+mod collector;
 mod config_api;
 mod openapi;
 mod sites;
