@@ -9,10 +9,11 @@ const RUNTIME_CONFIG: &str = include_str!("../tests/fixtures/runtime-config.toml
 
 /// The target directory: `$CARGO_TARGET_DIR`, else the workspace's `target`.
 pub fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
+    let dir = match std::env::var_os("CARGO_TARGET_DIR") {
         Some(d) => PathBuf::from(d),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
-    }
+    };
+    dir.canonicalize().unwrap_or(dir)
 }
 
 /// A release component built for wasm32-wasip2, e.g. `spin_probe`.
