@@ -19,7 +19,8 @@ use serde_json::Value;
 use spin_sdk::http::Request;
 
 use crate::credentials::{self, GoogleTarget, Verdict};
-use crate::ctx::{Ctx, Endpoints, iso};
+use crate::ctx::{Ctx, iso};
+use edge_kit::deliver::{self, Endpoints};
 
 /// A compare-and-swap loop on an index gives up after this many lost races (then 500).
 const CAS_ATTEMPTS: usize = 32;
@@ -46,7 +47,7 @@ pub async fn create(ctx: &Ctx, req: Request) -> Result<Resp, ApiError> {
         return Err(conflict(&new.platform, new.pixel_id.as_str()));
     }
 
-    let ep = Endpoints::load().await?;
+    let ep = Endpoints::load().await.map_err(ApiError::internal)?;
     let google = new.google.as_ref().map(|g| GoogleTarget {
         customer_id: g.customer_id.as_str(),
         login_customer_id: g.login_customer_id.as_ref().map(|c| c.as_str()),
@@ -61,7 +62,7 @@ pub async fn create(ctx: &Ctx, req: Request) -> Result<Resp, ApiError> {
     )
     .await?;
 
-    let keyring = ctx.keyring().await?;
+    let keyring = deliver::keyring().await.map_err(ApiError::internal)?;
     let encrypted = keyring
         .encrypt(&new.token, host::random_bytes::<12>())
         .map_err(ApiError::internal)?;
@@ -114,7 +115,7 @@ pub async fn patch(ctx: &Ctx, raw_id: &str, req: Request) -> Result<Resp, ApiErr
     let mut verdict = None;
     let encrypted = match &patch.token {
         Some(token) => {
-            let ep = Endpoints::load().await?;
+            let ep = Endpoints::load().await.map_err(ApiError::internal)?;
             let google = config.google.as_ref().map(|g| GoogleTarget {
                 customer_id: g.customer_id.as_str(),
                 login_customer_id: g.login_customer_id.as_ref().map(|c| c.as_str()),
@@ -134,7 +135,7 @@ pub async fn patch(ctx: &Ctx, raw_id: &str, req: Request) -> Result<Resp, ApiErr
                 )
                 .await?,
             );
-            let keyring = ctx.keyring().await?;
+            let keyring = deliver::keyring().await.map_err(ApiError::internal)?;
             Some(
                 keyring
                     .encrypt(token, host::random_bytes::<12>())

@@ -8,7 +8,7 @@ use http::Method;
 use pixel_core::Platform;
 use serde_json::{Value, json};
 
-use crate::ctx::Endpoints;
+use edge_kit::deliver::Endpoints;
 
 /// A credential check waits at most this long per request.
 const CHECK_TIMEOUT_MS: u64 = 5_000;

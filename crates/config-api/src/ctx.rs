@@ -1,12 +1,10 @@
-//! Per-request context: who is calling, on which tenant, when; and lazy access to the stores,
-//! the token keyring and the platforms' endpoints.
+//! Per-request context: who is calling, on which tenant, when; and access to the stores.
 
 use edge_kit::api::ApiError;
 use edge_kit::auth::{self, Role};
 use edge_kit::host;
 use edge_kit::kv::SpinStore;
 use pixel_core::config::TenantId;
-use pixel_core::crypto::Keyring;
 use spin_sdk::http::Request;
 
 pub struct Ctx {
@@ -30,47 +28,6 @@ impl Ctx {
 
     pub async fn store(&self, label: &'static str) -> Result<SpinStore, ApiError> {
         Ok(SpinStore::open(label).await?)
-    }
-
-    pub async fn keyring(&self) -> Result<Keyring, ApiError> {
-        let current = host::variable("token_encryption_key").await?;
-        let previous = host::variable("token_encryption_previous_keys").await?;
-        Keyring::from_config(&current, &previous)
-            .map_err(|e| ApiError::internal(format!("token_encryption_key: {e}")))
-    }
-}
-
-/// Where the platforms are, from the app's variables (tests point them at the mock).
-pub struct Endpoints {
-    pub meta_url: String,
-    pub meta_version: String,
-    pub tiktok_url: String,
-    pub google_ads_url: String,
-    pub google_ads_version: String,
-    pub google_oauth_url: String,
-    pub google_client_id: String,
-    pub google_client_secret: String,
-}
-
-impl Endpoints {
-    pub async fn load() -> Result<Self, ApiError> {
-        let v = |n| host::variable(n);
-        Ok(Self {
-            meta_url: v("meta_api_url").await?.trim_end_matches('/').to_owned(),
-            meta_version: v("meta_api_version").await?,
-            tiktok_url: v("tiktok_api_url").await?.trim_end_matches('/').to_owned(),
-            google_ads_url: v("google_ads_api_url")
-                .await?
-                .trim_end_matches('/')
-                .to_owned(),
-            google_ads_version: v("google_ads_api_version").await?,
-            google_oauth_url: v("google_oauth_url")
-                .await?
-                .trim_end_matches('/')
-                .to_owned(),
-            google_client_id: v("google_client_id").await?,
-            google_client_secret: v("google_client_secret").await?,
-        })
     }
 }
 
