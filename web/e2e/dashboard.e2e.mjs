@@ -107,9 +107,9 @@ describe('Pixel Manager dashboard (headless Chromium)', () => {
     await created.waitFor();
     await created.getByText('Credenciales correctas').waitFor();
     await waitForAttr(metaSwitch(page, pixelId), 'aria-checked', 'true');
-    await page.getByTestId('kpi-active').waitFor();
+    await page.getByTestId('kpi-active').getByText('1', { exact: true }).waitFor();
     assert.equal(await page.getByRole('heading', { name: EMPTY_TITLE }).count(), 0);
-    await screenshot(page, '03-card-connected');
+    await screenshot(page, '03-card-connected', { fullPage: true });
 
     const configs = await listConfigs(token);
     assert.equal(configs.length, 1);
@@ -132,7 +132,8 @@ describe('Pixel Manager dashboard (headless Chromium)', () => {
     await waitForAttr(sw, 'aria-checked', 'false');
     await card(page, pixelId).getByText('En pausa').waitFor();
     await eventually(async () => (await listConfigs(token)).find((c) => c.id === id)?.isActive === false, 'the API to say isActive=false');
-    await screenshot(page, '04-card-paused');
+    await page.getByTestId('kpi-active').getByText('0', { exact: true }).waitFor();
+    await screenshot(page, '04-card-paused', { fullPage: true });
 
     // The page was reloaded (the token is kept for the tab): still off.
     await page.reload();
@@ -143,6 +144,7 @@ describe('Pixel Manager dashboard (headless Chromium)', () => {
     await waitForAttr(metaSwitch(page, pixelId), 'aria-checked', 'true');
     await card(page, pixelId).getByText('Enviando eventos').waitFor();
     await eventually(async () => (await listConfigs(token)).find((c) => c.id === id)?.isActive === true, 'the API to say isActive=true');
+    await page.getByTestId('kpi-active').getByText('1', { exact: true }).waitFor();
     await page.reload();
     await waitForAttr(metaSwitch(page, pixelId), 'aria-checked', 'true');
     await page.close();
@@ -215,7 +217,7 @@ describe('Pixel Manager dashboard (headless Chromium)', () => {
 
     await page.reload();
     await page.getByRole('heading', { name: EMPTY_TITLE }).waitFor();
-    await screenshot(page, '07-empty-after-delete');
+    await screenshot(page, '07-empty-after-delete', { fullPage: true });
     await page.close();
   });
 

@@ -83,9 +83,13 @@ export async function openDashboard(context, token) {
   return page;
 }
 
-export async function screenshot(page, name) {
+/**
+ * What the user sees (the viewport): a full-page capture of an open dialog would show the fixed
+ * backdrop covering only part of the page. `fullPage` for page states without a dialog.
+ */
+export async function screenshot(page, name, { fullPage = false } = {}) {
   mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
 }
 
 /** The config API, as the page calls it (bearer token). */
