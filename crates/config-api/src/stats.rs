@@ -50,7 +50,11 @@ pub async fn get(ctx: &Ctx, query: Option<&str>) -> Result<Resp, ApiError> {
         Some(c) => vec![c.clone()],
         None => edge_kit::pipeline::load_configs(&stores.configs, &ctx.tenant).await?,
     };
-    let hosts: Vec<String> = match stores.configs.get(&schema::site_index_key(&ctx.tenant)).await? {
+    let hosts: Vec<String> = match stores
+        .configs
+        .get(&schema::site_index_key(&ctx.tenant))
+        .await?
+    {
         Some(raw) => serde_json::from_slice(&raw).unwrap_or_default(),
         None => Vec::new(),
     };
@@ -127,9 +131,10 @@ async fn estimates(
     for ((p, e), (sum, n)) in totals {
         if n > 0 {
             let score = (sum as f64 / n as f64 / 10.0 * 10.0).round() / 10.0;
-            out.entry(p.to_string())
-                .or_default()
-                .insert(e.spec_name().to_owned(), json!({ "score": score, "events": n }));
+            out.entry(p.to_string()).or_default().insert(
+                e.spec_name().to_owned(),
+                json!({ "score": score, "events": n }),
+            );
         }
     }
     Ok(json!(out))

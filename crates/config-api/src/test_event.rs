@@ -93,9 +93,12 @@ pub async fn send(ctx: &Ctx, raw_id: &str) -> Result<Resp, ApiError> {
     };
     let delivered = match &sent.outcome {
         Outcome::Delivered => true,
-        Outcome::PerEvent(rows) => rows
-            .iter()
-            .all(|r| matches!(r, EventOutcome::Delivered | EventOutcome::AlreadyDelivered { .. })),
+        Outcome::PerEvent(rows) => rows.iter().all(|r| {
+            matches!(
+                r,
+                EventOutcome::Delivered | EventOutcome::AlreadyDelivered { .. }
+            )
+        }),
         _ => false,
     };
     let message = sent

@@ -160,7 +160,11 @@ pub async fn run<P: Platforms>(
         if job.without_fbc {
             batch = platforms::without_fbc(&batch);
         }
-        let Some(req) = target.build(&batch, &SendMode::Live, now_secs).into_iter().next() else {
+        let Some(req) = target
+            .build(&batch, &SendMode::Live, now_secs)
+            .into_iter()
+            .next()
+        else {
             continue;
         };
         let sent = platforms
@@ -223,7 +227,12 @@ fn apply(
         }
         // A batch of one that still asks to be split or stripped cannot succeed.
         Outcome::Bisect { reason } | Outcome::ResendWithoutFbc { reason } => {
-            vec![EventOutcome::Permanent { reason: reason.clone() }; idx.len()]
+            vec![
+                EventOutcome::Permanent {
+                    reason: reason.clone()
+                };
+                idx.len()
+            ]
         }
         other => other.per_event(idx.len()).unwrap_or_default(),
     };

@@ -45,7 +45,9 @@ async fn serve(req: Request) -> Result<Resp, ApiError> {
         (&Method::POST, "/run") => Ok(wake()),
         (&Method::POST, "/tick") => tick(&query).await,
         (_, "/run" | "/tick") => Err(ApiError::MethodNotAllowed("POST")),
-        _ => Err(ApiError::NotFound(format!("no dispatcher route for {path}"))),
+        _ => Err(ApiError::NotFound(format!(
+            "no dispatcher route for {path}"
+        ))),
     }
 }
 

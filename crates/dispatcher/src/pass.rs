@@ -100,12 +100,25 @@ pub async fn run<S: KvStore, P: Platforms>(
                     .await
                     .map(|n| report.cancelled += n)
             }
-            Some((c, raw)) => deliver(stores, platforms, &c, &raw, batch, opts, random, &mut report)
-                .await,
+            Some((c, raw)) => {
+                deliver(
+                    stores,
+                    platforms,
+                    &c,
+                    &raw,
+                    batch,
+                    opts,
+                    random,
+                    &mut report,
+                )
+                .await
+            }
         };
         if let Err(e) = res {
             eprintln!("dispatcher: config {}: {e}", batch.config_id);
-            report.errors.push(format!("config {}: {e}", batch.config_id));
+            report
+                .errors
+                .push(format!("config {}: {e}", batch.config_id));
         }
         let _ = queue::release(stores, batch).await;
     }

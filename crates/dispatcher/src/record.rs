@@ -94,7 +94,13 @@ pub async fn record<S: KvStore>(
             } => {
                 done.push(d.clone());
                 tally.delivered += 1;
-                entries.push(entry(LogStatus::Success, *status, None, *latency_ms, payload.clone()));
+                entries.push(entry(
+                    LogStatus::Success,
+                    *status,
+                    None,
+                    *latency_ms,
+                    payload.clone(),
+                ));
                 let e2e = u64::try_from(answered_ms - d.first_enqueued_ms).unwrap_or(0);
                 counted.push(stat(DeliveryOutcome::Succeeded, Some(e2e)));
             }
@@ -107,7 +113,9 @@ pub async fn record<S: KvStore>(
             } => {
                 let state = RetryState {
                     attempts: d.attempt,
-                    first_seen: event.as_ref().map_or(d.first_enqueued_ms / 1000, |e| e.time),
+                    first_seen: event
+                        .as_ref()
+                        .map_or(d.first_enqueued_ms / 1000, |e| e.time),
                 };
                 let outcome = EventOutcome::Retry {
                     after_secs: *after_secs,
@@ -210,7 +218,9 @@ pub async fn record<S: KvStore>(
         })
         .collect();
     queue::reschedule(stores, &items).await.map_err(err)?;
-    queue::dead_letter(stores, &dead, now_ms).await.map_err(err)?;
+    queue::dead_letter(stores, &dead, now_ms)
+        .await
+        .map_err(err)?;
     logs::append(&stores.logs, &config.id, entries).await?;
     stats::record_deliveries(
         &stores.stats,
@@ -234,12 +244,21 @@ pub async fn record<S: KvStore>(
         None
     };
     if let Some(status) = last {
-        let same_token =
-            update_config(stores, config, raw, now_ms, status, result.paused.as_deref()).await?;
+        let same_token = update_config(
+            stores,
+            config,
+            raw,
+            now_ms,
+            status,
+            result.paused.as_deref(),
+        )
+        .await?;
         if result.paused.is_some() && !same_token {
             // The token was replaced while this pass used the old one; config-api's release
             // may have come before our hold, so lift it here.
-            queue::release_config(stores, &config.id).await.map_err(err)?;
+            queue::release_config(stores, &config.id)
+                .await
+                .map_err(err)?;
         }
     }
     Ok(tally)
@@ -278,7 +297,11 @@ async fn update_config<S: KvStore>(
             }
         }
         let new = serde_json::to_vec(&c).map_err(|e| KvError(e.to_string()))?;
-        if stores.configs.compare_and_swap(&key, Some(&bytes), &new).await? {
+        if stores
+            .configs
+            .compare_and_swap(&key, Some(&bytes), &new)
+            .await?
+        {
             return Ok(same_token);
         }
         let Some(fresh) = stores.configs.get(&key).await? else {

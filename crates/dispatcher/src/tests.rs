@@ -112,7 +112,11 @@ fn config() -> TrackingConfig {
 }
 
 fn event(id: &str) -> Event {
-    let mut e = Event::new(EventId::parse(id).unwrap(), StandardEvent::Lead, NOW / 1000 - 60);
+    let mut e = Event::new(
+        EventId::parse(id).unwrap(),
+        StandardEvent::Lead,
+        NOW / 1000 - 60,
+    );
     e.action_source = ActionSource::SystemGenerated;
     e.consent = Consent::granted();
     e.identity = HashedIdentity::from_raw(
@@ -187,7 +191,12 @@ fn one_bad_event_is_isolated_by_halving_and_only_it_is_dead_lettered() {
     assert_eq!((report.delivered, report.dead_lettered), (99, 1));
     // Every good event was accepted exactly once (rejected batches do not count).
     let mut accepted: BTreeMap<String, usize> = BTreeMap::new();
-    for b in fake.batches.borrow().iter().filter(|b| !b.contains(&"ev-00042".to_owned())) {
+    for b in fake
+        .batches
+        .borrow()
+        .iter()
+        .filter(|b| !b.contains(&"ev-00042".to_owned()))
+    {
         for id in b {
             *accepted.entry(id.clone()).or_default() += 1;
         }
@@ -206,7 +215,10 @@ fn a_revoked_token_holds_the_config_and_marks_its_health_without_losing_events()
     let mut fake = Fake::new();
     fake.revoked = true;
     let report = block_on(pass::run(&stores, &fake, &opts(), || 7)).unwrap();
-    assert_eq!((report.held, report.delivered, report.dead_lettered), (10, 0, 0));
+    assert_eq!(
+        (report.held, report.delivered, report.dead_lettered),
+        (10, 0, 0)
+    );
     let c = config();
     let raw = block_on(stores.configs.get(&schema::config_key(&c.tenant_id, &c.id)))
         .unwrap()

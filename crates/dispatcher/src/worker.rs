@@ -50,7 +50,10 @@ async fn take<S: KvStore>(q: &S, owner: &str, now: i64) -> Option<Vec<u8>> {
         return None;
     }
     let new = lease_value(owner, now + WORKER_TTL_MS);
-    match q.compare_and_swap(WORKER_KEY, current.as_deref(), &new).await {
+    match q
+        .compare_and_swap(WORKER_KEY, current.as_deref(), &new)
+        .await
+    {
         Ok(true) => Some(new),
         _ => None,
     }
@@ -138,7 +141,9 @@ pub async fn work<S: KvStore, P: Platforms>(
         // us: look once more now that we are gone, and carry on if there is any.
         let now = platforms.now_ms();
         if now - start > MAX_LIFETIME_MS
-            || !queue::has_pending_work(stores, now, 0).await.unwrap_or(false)
+            || !queue::has_pending_work(stores, now, 0)
+                .await
+                .unwrap_or(false)
         {
             return passes;
         }

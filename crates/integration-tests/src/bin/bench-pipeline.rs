@@ -46,7 +46,10 @@ fn lead(tenant: &str, id: &str) -> Value {
 async fn post(app: &App, events: &[Value]) {
     let body = serde_json::to_vec(events).expect("json");
     let sig = signature(&body);
-    let headers = [("content-type", "application/json"), ("x-signature", sig.as_str())];
+    let headers = [
+        ("content-type", "application/json"),
+        ("x-signature", sig.as_str()),
+    ];
     let r = app
         .client
         .send(http::Method::POST, "/api/v1/events", &headers, body)
@@ -93,9 +96,15 @@ async fn main() {
 
     // 1. A backlog of 10,000 held behind a refused token, then released.
     let id = config(&app, "bench", "1000000001").await;
-    app.mock
-        .set_fault(Fault::new(Platform::Meta).code(190).count(1).path("/events"));
-    let events: Vec<Value> = (0..BACKLOG).map(|i| lead("bench", &format!("bk-{i:05}"))).collect();
+    app.mock.set_fault(
+        Fault::new(Platform::Meta)
+            .code(190)
+            .count(1)
+            .path("/events"),
+    );
+    let events: Vec<Value> = (0..BACKLOG)
+        .map(|i| lead("bench", &format!("bk-{i:05}")))
+        .collect();
     let kv_start = app.host.kv_op_count();
     post(&app, &events[..500]).await;
     let t = app.token("bench");
@@ -108,7 +117,11 @@ async fn main() {
     let started = Instant::now();
     let patched = app
         .client
-        .patch(&format!("{CONFIGS}/{id}"), &t, json!({"apiAccessToken": "bench-token-2"}))
+        .patch(
+            &format!("{CONFIGS}/{id}"),
+            &t,
+            json!({"apiAccessToken": "bench-token-2"}),
+        )
         .await;
     assert_eq!(patched.status, 200, "{}", patched.text());
     wait_for("the backlog to be delivered", || {
@@ -165,7 +178,10 @@ async fn main() {
     println!("| figure | value |");
     println!("|---|---|");
     println!("| backlog delivered | {BACKLOG} events in {elapsed:.2} s |");
-    println!("| events delivered per second (backlog) | {:.0} |", n / elapsed);
+    println!(
+        "| events delivered per second (backlog) | {:.0} |",
+        n / elapsed
+    );
     println!(
         "| KV operations per delivered event, draining | {:.2} |",
         (kv_end - kv_enqueued) as f64 / n
@@ -174,7 +190,10 @@ async fn main() {
         "| KV operations per delivered event, enqueue + draining | {:.2} |",
         (kv_end - kv_start) as f64 / n
     );
-    println!("| platform requests per 1,000 events | {:.2} |", requests as f64 / (n / 1000.0));
+    println!(
+        "| platform requests per 1,000 events | {:.2} |",
+        requests as f64 / (n / 1000.0)
+    );
     println!(
         "| enqueue-to-answer latency p50 / p95 ({} events in batches of {STREAM_BATCH}) | {:.0} ms / {:.0} ms |",
         latencies.len(),

@@ -5,4 +5,5 @@
 mod collector;
 mod config_api;
 mod openapi;
+mod pipeline;
 mod sites;

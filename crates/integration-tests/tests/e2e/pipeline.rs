@@ -72,7 +72,10 @@ impl Pipeline for App {
         for chunk in events.chunks(500) {
             let body = serde_json::to_vec(chunk).expect("json");
             let sig = signature(&body);
-            let headers = [("content-type", "application/json"), ("x-signature", sig.as_str())];
+            let headers = [
+                ("content-type", "application/json"),
+                ("x-signature", sig.as_str()),
+            ];
             let r = self
                 .client
                 .send(http::Method::POST, "/api/v1/events", &headers, body)
@@ -93,7 +96,10 @@ impl Pipeline for App {
     async fn logs(&self, tenant: &str, id: &str) -> Vec<Value> {
         let r = self
             .client
-            .get(&format!("{CONFIGS}/{id}/logs?limit=500"), &self.token(tenant))
+            .get(
+                &format!("{CONFIGS}/{id}/logs?limit=500"),
+                &self.token(tenant),
+            )
             .await;
         assert_eq!(r.status, 200, "{}", r.text());
         r.json().as_array().cloned().unwrap_or_default()
@@ -102,7 +108,10 @@ impl Pipeline for App {
     async fn dead_letters(&self, tenant: &str, id: &str) -> Vec<Value> {
         let r = self
             .client
-            .get(&format!("{CONFIGS}/{id}/dead-letters?limit=500"), &self.token(tenant))
+            .get(
+                &format!("{CONFIGS}/{id}/dead-letters?limit=500"),
+                &self.token(tenant),
+            )
             .await;
         assert_eq!(r.status, 200, "{}", r.text());
         r.json().as_array().cloned().unwrap_or_default()
@@ -140,7 +149,10 @@ fn once_each(ids: &[String], expected: usize) {
         *counts.entry(id).or_default() += 1;
     }
     assert_eq!(counts.len(), expected, "distinct events received");
-    assert!(counts.values().all(|n| *n == 1), "an event reached the platform twice");
+    assert!(
+        counts.values().all(|n| *n == 1),
+        "an event reached the platform twice"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -148,9 +160,15 @@ async fn a_revoked_token_holds_the_backlog_and_a_new_token_sends_2500_events_in_
     let app = App::start().await;
     let id = app.config("acme", meta_config("good-token")).await;
     // Meta says the token was revoked (190) on the first delivery.
-    app.mock
-        .set_fault(Fault::new(Platform::Meta).code(190).count(1).path("/events"));
-    let events: Vec<Value> = (0..2_500).map(|i| lead("acme", &format!("ev-{i:04}"))).collect();
+    app.mock.set_fault(
+        Fault::new(Platform::Meta)
+            .code(190)
+            .count(1)
+            .path("/events"),
+    );
+    let events: Vec<Value> = (0..2_500)
+        .map(|i| lead("acme", &format!("ev-{i:04}")))
+        .collect();
     app.post_events(&events[..500]).await;
     let t = app.token("acme");
     app.until("health credentials_invalid", async || {
@@ -161,15 +179,26 @@ async fn a_revoked_token_holds_the_backlog_and_a_new_token_sends_2500_events_in_
     // Held, not dropped: more events queue up behind the hold and nothing is sent.
     app.post_events(&events[500..]).await;
     let report = app.tick(0).await;
-    assert_eq!(report["claimed"], 0, "a held config is not claimed: {report}");
+    assert_eq!(
+        report["claimed"], 0,
+        "a held config is not claimed: {report}"
+    );
     assert!(app.dead_letters("acme", &id).await.is_empty());
     let logs = app.logs("acme", &id).await;
-    assert!(logs.iter().any(|l| l["status"] == "failed" && l["responseCode"] == 400), "{logs:?}");
+    assert!(
+        logs.iter()
+            .any(|l| l["status"] == "failed" && l["responseCode"] == 400),
+        "{logs:?}"
+    );
     app.mock.clear();
 
     let patched = app
         .client
-        .patch(&format!("{CONFIGS}/{id}"), &t, json!({"apiAccessToken": "new-token"}))
+        .patch(
+            &format!("{CONFIGS}/{id}"),
+            &t,
+            json!({"apiAccessToken": "new-token"}),
+        )
         .await;
     assert_eq!(patched.status, 200, "{}", patched.text());
     app.until("2,500 delivered", async || {
@@ -189,8 +218,12 @@ async fn a_revoked_token_holds_the_backlog_and_a_new_token_sends_2500_events_in_
 async fn three_503s_then_200_deliver_once_with_delays_from_the_retry_policy() {
     let app = App::start().await;
     let id = app.config("acme", meta_config("tok")).await;
-    app.mock
-        .set_fault(Fault::new(Platform::Meta).status(503).count(3).path("/events"));
+    app.mock.set_fault(
+        Fault::new(Platform::Meta)
+            .status(503)
+            .count(3)
+            .path("/events"),
+    );
     app.post_events(&[lead("acme", "ev-retry")]).await;
     // Each failed attempt: the delivery is due again after the policy's delay for that attempt
     // (5-30 s, then 5-60 s, then 5-120 s; full jitter), measured from its log entry.
@@ -208,18 +241,31 @@ async fn three_503s_then_200_deliver_once_with_delays_from_the_retry_policy() {
         let (due, record) = queued(&app).pop().expect("the delivery is still queued");
         assert_eq!(record["attempt"], attempt);
         let delay = due - logged["timestamp"].as_i64().unwrap();
-        assert!((5_000..=max_delay_ms).contains(&delay), "attempt {attempt}: {delay} ms");
+        assert!(
+            (5_000..=max_delay_ms).contains(&delay),
+            "attempt {attempt}: {delay} ms"
+        );
         // Make it due now rather than waiting out the delay.
         app.tick(130_000).await;
     }
-    app.until("delivered", async || app.mock.received().total(Platform::Meta) == 1)
-        .await;
+    app.until("delivered", async || {
+        app.mock.received().total(Platform::Meta) == 1
+    })
+    .await;
     let logs = app.logs("acme", &id).await;
     let statuses: Vec<(&str, i64)> = logs
         .iter()
-        .map(|l| (l["status"].as_str().unwrap(), l["attempt"].as_i64().unwrap()))
+        .map(|l| {
+            (
+                l["status"].as_str().unwrap(),
+                l["attempt"].as_i64().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(statuses, [("success", 4), ("retry", 3), ("retry", 2), ("retry", 1)]);
+    assert_eq!(
+        statuses,
+        [("success", 4), ("retry", 3), ("retry", 2), ("retry", 1)]
+    );
     assert!(queued(&app).is_empty());
 }
 
@@ -257,26 +303,42 @@ async fn one_bad_event_of_100_is_isolated_and_the_kpis_match_the_platform() {
     // The core and the collector already refuse what Meta refuses, so the bad event is
     // simulated at the platform: Meta rejects (100) every request that still holds the
     // batch's first event, which takes seven requests as the batch is halved down to it.
-    app.mock
-        .set_fault(Fault::new(Platform::Meta).code(100).count(7).path("/events"));
-    let events: Vec<Value> = (0..100).map(|i| lead("acme", &format!("b-{i:03}"))).collect();
+    app.mock.set_fault(
+        Fault::new(Platform::Meta)
+            .code(100)
+            .count(7)
+            .path("/events"),
+    );
+    let events: Vec<Value> = (0..100)
+        .map(|i| lead("acme", &format!("b-{i:03}")))
+        .collect();
     app.post_events(&events).await;
     app.until("99 delivered", async || {
         app.mock.received().total(Platform::Meta) == 99
     })
     .await;
-    app.until("1 dead letter", async || app.dead_letters("acme", &id).await.len() == 1)
-        .await;
+    app.until("1 dead letter", async || {
+        app.dead_letters("acme", &id).await.len() == 1
+    })
+    .await;
     once_each(&app.mock.received().event_ids(Platform::Meta), 99);
     let dead = app.dead_letters("acme", &id).await;
     let reason = dead[0]["reason"].as_str().unwrap();
     assert!(reason.starts_with("Meta error 100"), "{reason}");
     assert_eq!(dead[0]["responseCode"], 400);
-    assert!(!app.mock.received().event_ids(Platform::Meta).contains(&dead[0]["eventId"].as_str().unwrap().to_owned()));
+    assert!(
+        !app.mock
+            .received()
+            .event_ids(Platform::Meta)
+            .contains(&dead[0]["eventId"].as_str().unwrap().to_owned())
+    );
 
     let kpis = app
         .client
-        .get("/api/v1/marketing/tracking-stats?days=1", &app.token("acme"))
+        .get(
+            "/api/v1/marketing/tracking-stats?days=1",
+            &app.token("acme"),
+        )
         .await;
     assert_eq!(kpis.status, 200, "{}", kpis.text());
     let k = kpis.json();
@@ -292,7 +354,10 @@ async fn one_bad_event_of_100_is_isolated_and_the_kpis_match_the_platform() {
     for days in ["0", "91", "x"] {
         let r = app
             .client
-            .get(&format!("/api/v1/marketing/tracking-stats?days={days}"), &app.token("acme"))
+            .get(
+                &format!("/api/v1/marketing/tracking-stats?days={days}"),
+                &app.token("acme"),
+            )
             .await;
         assert_eq!(r.status, 400, "days={days}");
     }
@@ -305,10 +370,15 @@ async fn an_event_older_than_seven_days_is_dead_lettered_without_being_sent() {
     let mut old = lead("acme", "too-old");
     old["occurredAt"] = json!(now_secs() - 8 * 86_400);
     app.post_events(&[old]).await;
-    app.until("dead-lettered", async || app.dead_letters("acme", &id).await.len() == 1)
-        .await;
+    app.until("dead-lettered", async || {
+        app.dead_letters("acme", &id).await.len() == 1
+    })
+    .await;
     let dead = app.dead_letters("acme", &id).await;
-    assert!(dead[0]["reason"].as_str().unwrap().contains("older than"), "{dead:?}");
+    assert!(
+        dead[0]["reason"].as_str().unwrap().contains("older than"),
+        "{dead:?}"
+    );
     assert!(app.meta_batches().is_empty(), "nothing was sent to Meta");
 }
 
@@ -321,8 +391,11 @@ async fn two_dispatchers_over_one_backlog_send_each_event_exactly_once() {
         ids.push(app.config("acme", body).await);
     }
     // Slow answers keep the dispatchers' passes overlapping.
-    app.mock.set_fault(Fault::new(Platform::Meta).delay_ms(150).path("/events"));
-    let events: Vec<Value> = (0..1_500).map(|i| lead("acme", &format!("c-{i:04}"))).collect();
+    app.mock
+        .set_fault(Fault::new(Platform::Meta).delay_ms(150).path("/events"));
+    let events: Vec<Value> = (0..1_500)
+        .map(|i| lead("acme", &format!("c-{i:04}")))
+        .collect();
     let posting = app.post_events(&events);
     let ticking = async {
         for _ in 0..10 {

@@ -10,14 +10,21 @@ use super::{CONFIGS, Pipeline, lead, meta_config};
 #[tokio::test(flavor = "multi_thread")]
 async fn tiktok_40100_is_retried_until_delivered() {
     let app = App::start().await;
-    let body = json!({"platform": "TikTok", "pixelId": "CABC123DEF456GHI789J0", "apiAccessToken": "tt"});
+    let body =
+        json!({"platform": "TikTok", "pixelId": "CABC123DEF456GHI789J0", "apiAccessToken": "tt"});
     let id = app.config("acme", body).await;
     // HTTP 200 with code 40100: TikTok's rate limit, not a success.
-    app.mock
-        .set_fault(Fault::new(Platform::Tiktok).code(40100).count(1).path("/event/track"));
+    app.mock.set_fault(
+        Fault::new(Platform::Tiktok)
+            .code(40100)
+            .count(1)
+            .path("/event/track"),
+    );
     app.post_events(&[lead("acme", "tt-1")]).await;
-    app.until("first attempt logged", async || !app.logs("acme", &id).await.is_empty())
-        .await;
+    app.until("first attempt logged", async || {
+        !app.logs("acme", &id).await.is_empty()
+    })
+    .await;
     let first = app.logs("acme", &id).await;
     assert_eq!(first[0]["status"], "retry", "{first:?}");
     assert!(first[0]["errorMessage"].as_str().unwrap().contains("40100"));
@@ -45,12 +52,20 @@ async fn google_partial_failure_delivers_the_good_rows_and_dead_letters_the_bad_
         purchase("g-3", "Cj0KCQiA0987654321fedcba"),
     ])
     .await;
-    app.until("one dead letter", async || app.dead_letters("acme", &id).await.len() == 1)
-        .await;
+    app.until("one dead letter", async || {
+        app.dead_letters("acme", &id).await.len() == 1
+    })
+    .await;
     assert_eq!(app.mock.received().total(Platform::Google), 2);
     let dead = app.dead_letters("acme", &id).await;
     assert_eq!(dead[0]["eventId"], "g-2");
-    assert!(dead[0]["reason"].as_str().unwrap().contains("UNPARSEABLE_GCLID"), "{dead:?}");
+    assert!(
+        dead[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("UNPARSEABLE_GCLID"),
+        "{dead:?}"
+    );
     // One access token exchange served the upload (cached in the configs store).
     let uploads = app
         .mock
@@ -61,7 +76,10 @@ async fn google_partial_failure_delivers_the_good_rows_and_dead_letters_the_bad_
     assert_eq!(uploads, 1);
     let k = app
         .client
-        .get(&format!("/api/v1/marketing/tracking-stats?days=7&configId={id}"), &app.token("acme"))
+        .get(
+            &format!("/api/v1/marketing/tracking-stats?days=7&configId={id}"),
+            &app.token("acme"),
+        )
         .await
         .json();
     assert_eq!(k["succeeded"], 2);
@@ -69,7 +87,10 @@ async fn google_partial_failure_delivers_the_good_rows_and_dead_letters_the_bad_
     assert_eq!(k["reconciliation"]["purchasesAccepted"]["Google"], 2);
     let other = app
         .client
-        .get(&format!("/api/v1/marketing/tracking-stats?configId={id}"), &app.token("other"))
+        .get(
+            &format!("/api/v1/marketing/tracking-stats?configId={id}"),
+            &app.token("other"),
+        )
         .await;
     assert_eq!(other.status, 404);
 }
@@ -97,8 +118,12 @@ async fn a_test_event_answers_the_platforms_verdict_and_is_logged_as_test() {
     assert_eq!(logs[0]["status"], "test");
 
     // The platform's refusal is its verdict (200), an unreachable platform a 502.
-    app.mock
-        .set_fault(Fault::new(Platform::Meta).code(190).count(1).path("/events"));
+    app.mock.set_fault(
+        Fault::new(Platform::Meta)
+            .code(190)
+            .count(1)
+            .path("/events"),
+    );
     let refused: Value = app
         .client
         .post(&format!("{CONFIGS}/{id}/test"), &t, json!({}))
@@ -109,7 +134,11 @@ async fn a_test_event_answers_the_platforms_verdict_and_is_logged_as_test() {
     assert!(refused["platformMessage"].as_str().is_some());
     let missing = app
         .client
-        .post(&format!("{CONFIGS}/{id}/test"), &app.token("other"), json!({}))
+        .post(
+            &format!("{CONFIGS}/{id}/test"),
+            &app.token("other"),
+            json!({}),
+        )
         .await;
     assert_eq!(missing.status, 404);
 }
