@@ -1,0 +1,238 @@
+//! bench-edge: what the edge costs a page, and how fast the backend intake takes events.
+//!
+//! `cargo run --release -p integration-tests --bin bench-edge` (components built first with
+//! `scripts/build-components`). Everything runs on 127.0.0.1 in this process: a test origin,
+//! the test host with the real components, the mock platforms. Loops are bounded; the figures
+//! are printed, never asserted.
+//!
+//! Pages: a 50 KB HTML page three ways in one run: straight from the origin, through the
+//! collector for a visitor without consent (tracking off: site lookup and consent check only),
+//! and through it with consent (PageView built, cookies, pixel injected, event queued after the
+//! answer). Ingest: signed batches of 500 over several connections, then one event per request.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use http::Method;
+use integration_tests::{App, Client, INGEST_SECRET, origin};
+use jsonwebtoken::{Algorithm, EncodingKey};
+use serde_json::{Value, json};
+
+const HOST: &str = "www.bench-entrena.es";
+const TENANT: &str = "bench";
+const UA: &str =
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Safari/605.1.15";
+const CONNECTIONS: usize = 4;
+const PAGE_REQUESTS: usize = 400;
+const BATCHES: usize = 24;
+const SINGLES: usize = 600;
+
+struct Figures {
+    p50: Duration,
+    p99: Duration,
+    per_sec: f64,
+}
+
+/// `total` requests spread over [`CONNECTIONS`] concurrent tasks; `make(i)` sends request `i`.
+async fn run<F, Fut>(total: usize, make: F) -> Figures
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..CONNECTIONS {
+        let make = make.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            for i in (c..total).step_by(CONNECTIONS) {
+                let t = Instant::now();
+                make(i).await;
+                lat.push(t.elapsed());
+            }
+            lat
+        }));
+    }
+    let mut all = Vec::with_capacity(total);
+    for t in tasks {
+        all.extend(t.await.expect("bench task"));
+    }
+    let elapsed = started.elapsed();
+    all.sort();
+    let pick = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
+    Figures {
+        p50: pick(0.50),
+        p99: pick(0.99),
+        per_sec: total as f64 / elapsed.as_secs_f64(),
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn signature(body: &[u8]) -> String {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let mut msg = format!("{t}.").into_bytes();
+    msg.extend_from_slice(body);
+    let b64 = jsonwebtoken::crypto::sign(
+        &msg,
+        &EncodingKey::from_secret(INGEST_SECRET.as_bytes()),
+        Algorithm::HS256,
+    )
+    .expect("hmac");
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(b64)
+        .expect("base64");
+    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    format!("t={t},v1={hex}")
+}
+
+fn event(run: u128, i: usize) -> Value {
+    json!({"eventId": format!("bench-{run}-{i}"), "event": "lead.registrado", "tenantId": TENANT,
+           "customer": {"email": format!("lead{i}@example.com"), "phone": "612345678", "firstName": "Ana"}})
+}
+
+async fn post_events(client: &Client, body: Vec<u8>) -> Value {
+    let sig = signature(&body);
+    let a = client
+        .send(
+            Method::POST,
+            "/api/v1/events",
+            &[
+                ("content-type", "application/json"),
+                ("x-signature", sig.as_str()),
+            ],
+            body,
+        )
+        .await;
+    assert!(
+        a.status.is_success(),
+        "ingest answered {}: {}",
+        a.status,
+        a.text()
+    );
+    a.json()
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let origin = origin::spawn().await;
+    let app = App::start_with(&[
+        ("origin_url", origin.url().as_str()),
+        ("browser_pixel_hosts", HOST),
+    ])
+    .await;
+    let token = app.token(TENANT);
+    let site = app
+        .client
+        .put(
+            &format!("/api/v1/marketing/sites/{HOST}"),
+            &token,
+            json!({"originUrl": origin.url()}),
+        )
+        .await;
+    assert_eq!(site.status, 201, "{}", site.text());
+    let cfg = app
+        .client
+        .post(
+            "/api/v1/marketing/tracking-configs",
+            &token,
+            json!({"platform": "Meta", "pixelId": "1234567890", "apiAccessToken": "tok"}),
+        )
+        .await;
+    assert_eq!(cfg.status, 201, "{}", cfg.text());
+
+    let direct = Client::new(origin.addr);
+    let edge = app.client.clone();
+    let page = |client: Client, cookie: Option<&'static str>| {
+        move |_i: usize| {
+            let client = client.clone();
+            async move {
+                let mut h = vec![("host", HOST), ("user-agent", UA)];
+                if let Some(c) = cookie {
+                    h.push(("cookie", c));
+                }
+                let a = client.send(Method::GET, "/big", &h, Vec::new()).await;
+                assert_eq!(a.status, 200);
+                assert!(a.body.len() >= 50 * 1024 - 1024);
+            }
+        }
+    };
+    let tracked_cookie = "tr_consent=marketing=granted; _fbp=fb.1.1790000000000.1234567890";
+    // Warm-up: instances, compiled code, connection pools.
+    run(40, page(direct.clone(), None)).await;
+    run(40, page(edge.clone(), None)).await;
+    run(40, page(edge.clone(), Some(tracked_cookie))).await;
+
+    let d = run(PAGE_REQUESTS, page(direct.clone(), None)).await;
+    let off = run(PAGE_REQUESTS, page(edge.clone(), None)).await;
+    let on = run(PAGE_REQUESTS, page(edge.clone(), Some(tracked_cookie))).await;
+    println!("50 KB HTML page, {PAGE_REQUESTS} requests over {CONNECTIONS} connections");
+    println!("{:<34} {:>9} {:>9} {:>10}", "", "p50 ms", "p99 ms", "req/s");
+    for (name, f) in [
+        ("direct to origin", &d),
+        ("collector, tracking off", &off),
+        ("collector, tracking on", &on),
+    ] {
+        println!(
+            "{name:<34} {:>9.2} {:>9.2} {:>10.0}",
+            ms(f.p50),
+            ms(f.p99),
+            f.per_sec
+        );
+    }
+    println!(
+        "ratios: tracking off / direct p50 {:.2}x; tracking on / tracking off p50 {:.2}x (+{:.1}%), p99 {:.2}x, req/s {:.2}x",
+        ms(off.p50) / ms(d.p50),
+        ms(on.p50) / ms(off.p50),
+        (ms(on.p50) / ms(off.p50) - 1.0) * 100.0,
+        ms(on.p99) / ms(off.p99),
+        on.per_sec / off.per_sec
+    );
+
+    let run_id = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_nanos();
+    let client = app.client.clone();
+    let batches = run(BATCHES, move |b: usize| {
+        let client = client.clone();
+        async move {
+            let items: Vec<Value> = (0..500).map(|i| event(run_id, b * 500 + i)).collect();
+            let answer = post_events(&client, serde_json::to_vec(&items).expect("json")).await;
+            assert_eq!(answer["accepted"], 500, "{answer}");
+        }
+    })
+    .await;
+    let client = app.client.clone();
+    let singles = run(SINGLES, move |i: usize| {
+        let client = client.clone();
+        async move {
+            let answer = post_events(
+                &client,
+                serde_json::to_vec(&event(run_id + 1, i)).expect("json"),
+            )
+            .await;
+            assert_eq!(answer["status"], "accepted", "{answer}");
+        }
+    })
+    .await;
+    println!("backend ingest over {CONNECTIONS} connections");
+    println!(
+        "batches of 500: {:.0} events/s ({} batches, p50 {:.1} ms, p99 {:.1} ms per batch)",
+        batches.per_sec * 500.0,
+        BATCHES,
+        ms(batches.p50),
+        ms(batches.p99)
+    );
+    println!(
+        "one event per request: {:.0} events/s (p50 {:.2} ms, p99 {:.2} ms)",
+        singles.per_sec,
+        ms(singles.p50),
+        ms(singles.p99)
+    );
+}
