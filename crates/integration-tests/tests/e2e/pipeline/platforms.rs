@@ -142,3 +142,34 @@ async fn a_test_event_answers_the_platforms_verdict_and_is_logged_as_test() {
         .await;
     assert_eq!(missing.status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_google_401_refreshes_the_access_token_once_and_resends() {
+    let app = App::start().await;
+    let body = json!({"platform": "Google", "pixelId": "123-456-7890", "refreshToken": "1//refresh",
+                      "conversionActions": {"LEAD": "987654322"}});
+    let _id = app.config("acme", body).await;
+    let token_calls = |app: &App| {
+        app.mock
+            .requests_for(Platform::Google)
+            .iter()
+            .filter(|r| r.path == "/token")
+            .count()
+    };
+    let before = token_calls(&app);
+    app.mock.set_fault(
+        Fault::new(Platform::Google)
+            .status(401)
+            .count(1)
+            .path(":uploadClickConversions"),
+    );
+    let mut ev = lead("acme", "g-401");
+    ev["customer"]["gclid"] = json!("Cj0KCQiA1234567890abcdef");
+    app.post_events(&[ev]).await;
+    app.until("delivered after the refresh", async || {
+        app.mock.received().total(Platform::Google) == 1
+    })
+    .await;
+    // One exchange for the first upload, one more after Google refused the access token.
+    assert_eq!(token_calls(&app) - before, 2);
+}
