@@ -41,6 +41,8 @@ async fn ingest(req: Request) -> Result<Resp, ApiError> {
     let now = now_ms() as i64;
     signature::verify(sig.as_deref(), &body, secret.as_bytes(), now / 1000)
         .map_err(|e| ApiError::Unauthorized(e.message().into()))?;
+    // Any signed backend call after a restart wakes the dispatcher if work is pending.
+    edge_kit::deliver::nudge();
 
     let parsed: Value = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
         code: "invalid_json",

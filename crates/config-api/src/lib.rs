@@ -33,6 +33,9 @@ async fn serve(req: Request) -> Result<Resp, ApiError> {
         return Ok(routes::openapi());
     }
     let ctx = ctx::Ctx::from_request(&req).await?;
+    // After a restart nothing may be running the queue: any authenticated request wakes the
+    // dispatcher if work is pending (rate-limited across instances by compare-and-swap).
+    edge_kit::deliver::nudge();
     let query = req.uri().query().map(str::to_owned);
     let query = query.as_deref();
     match route {
@@ -70,15 +73,9 @@ async fn tick(ctx: &ctx::Ctx, query: Option<&str>) -> Result<Resp, ApiError> {
         ),
         None => "http://dispatcher.spin.internal/tick".to_owned(),
     };
-    let answer = edge_kit::outbound::send(
-        http::Method::POST,
-        &url,
-        &[],
-        None,
-        30_000,
-    )
-    .await
-    .map_err(|e| ApiError::BadGateway(format!("the dispatcher did not answer: {e}")))?;
+    let answer = edge_kit::outbound::send(http::Method::POST, &url, &[], None, 30_000)
+        .await
+        .map_err(|e| ApiError::BadGateway(format!("the dispatcher did not answer: {e}")))?;
     let body: serde_json::Value =
         serde_json::from_slice(&answer.body).unwrap_or(serde_json::Value::Null);
     let status = http::StatusCode::from_u16(answer.status).unwrap_or(http::StatusCode::BAD_GATEWAY);
