@@ -71,33 +71,32 @@ pub async fn create(ctx: &Ctx, req: Request) -> Result<Resp, ApiError> {
         TrackingConfig::new(id.clone(), ctx.tenant.clone(), new, encrypted, ctx.now_ms);
     record_verdict(&mut config, &verdict, ctx.now_ms);
 
+    // The config is written before the claim, so a claim always names a config that exists:
+    // a claim whose config is missing is then truly stale (a create or delete that died half
+    // way) and may be taken over. Claiming first would let a concurrent create see a winner's
+    // claim before its config and take it over: two configs for one pixel.
+    let key = schema::config_key(&ctx.tenant, &id);
+    store.set(&key, &to_json(&config)?).await?;
     // The claim: only one of several concurrent creates swaps it from what it read.
-    if !store
+    let claimed = store
         .compare_and_swap(&uniq, claim.as_deref(), id.as_str().as_bytes())
-        .await?
-    {
+        .await;
+    if !matches!(claimed, Ok(true)) {
+        // Not indexed, so never listed; remove it before answering.
+        let _ = store.delete(&key).await;
+        claimed?;
         return Err(conflict(&config.platform, config.pixel_id.as_str()));
     }
-    let written = async {
-        store
-            .set(&schema::config_key(&ctx.tenant, &id), &to_json(&config)?)
-            .await?;
-        update_index(&store, &ctx.tenant, |ids| {
-            if !ids.contains(&id.to_string()) {
-                ids.push(id.to_string());
-            }
-        })
-        .await
-    }
-    .await;
-    if let Err(e) = written {
-        // Leave nothing half-written: a config without its index entry would be invisible.
-        let _ = store.delete(&schema::config_key(&ctx.tenant, &id)).await;
-        if let Ok(Some(owner)) = store.get(&uniq).await
-            && owner == id.as_str().as_bytes()
-        {
-            let _ = store.delete(&uniq).await;
+    let indexed = update_index(&store, &ctx.tenant, |ids| {
+        if !ids.contains(&id.to_string()) {
+            ids.push(id.to_string());
         }
+    })
+    .await;
+    if let Err(e) = indexed {
+        // Leave nothing half-written: a config without its index entry would be invisible.
+        let _ = store.delete(&key).await;
+        let _ = release_claim(&store, &uniq, &id).await;
         return Err(e);
     }
     Ok(api::json_response(StatusCode::CREATED, &present(&config)))
@@ -190,9 +189,7 @@ pub async fn delete(ctx: &Ctx, raw_id: &str) -> Result<Resp, ApiError> {
     store.delete(&key).await?;
     update_index(&store, &ctx.tenant, |ids| ids.retain(|i| i != id.as_str())).await?;
     let uniq = schema::config_unique_key(&ctx.tenant, config.platform, config.pixel_id.as_str());
-    if store.get(&uniq).await?.as_deref() == Some(id.as_str().as_bytes()) {
-        store.delete(&uniq).await?;
-    }
+    release_claim(&store, &uniq, &id).await?;
     Ok(api::empty_response(StatusCode::NO_CONTENT))
 }
 
@@ -268,6 +265,15 @@ pub async fn load_all(
     tenant: &TenantId,
 ) -> Result<Vec<TrackingConfig>, ApiError> {
     Ok(edge_kit::pipeline::load_configs(store, tenant).await?)
+}
+
+/// Give up `id`'s uniqueness claim, only if it is still `id`'s: a compare-and-swap to an empty
+/// marker, so a claim another create took in between is never erased.
+async fn release_claim(store: &SpinStore, uniq: &str, id: &ConfigId) -> Result<(), ApiError> {
+    store
+        .compare_and_swap(uniq, Some(id.as_str().as_bytes()), b"")
+        .await?;
+    Ok(())
 }
 
 /// A uniqueness claim is live when the config it names still exists; a claim left by a

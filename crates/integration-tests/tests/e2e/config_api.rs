@@ -128,6 +128,8 @@ async fn the_same_platform_and_pixel_twice_is_a_conflict() {
     );
 }
 
+// Regression: a create that read the winner's claim before the winner's config existed took the
+// claim over as stale, and two configs for one pixel were answered 201.
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_creates_of_one_pixel_leave_exactly_one_config() {
     let app = App::start().await;
