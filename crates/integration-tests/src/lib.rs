@@ -7,8 +7,9 @@ pub mod origin;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use base64::Engine;
 pub use client::{Answer, Client};
-use jsonwebtoken::{EncodingKey, Header, encode};
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use mock_platforms::MockServer;
 use serde_json::json;
 
@@ -108,4 +109,30 @@ pub fn sign(tenant: &str, role: &str, ttl_secs: i64, secret: &str) -> String {
         &EncodingKey::from_secret(secret.as_bytes()),
     )
     .expect("sign a JWT")
+}
+
+/// Unix seconds now.
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64
+}
+
+/// `X-Signature` of a backend post as TrainerERP computes it: HMAC-SHA256 of `"<t>.<body>"`.
+pub fn signature_at(body: &[u8], t: i64, secret: &str) -> String {
+    let mut msg = format!("{t}.").into_bytes();
+    msg.extend_from_slice(body);
+    let key = EncodingKey::from_secret(secret.as_bytes());
+    let b64 = jsonwebtoken::crypto::sign(&msg, &key, Algorithm::HS256).expect("hmac");
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(b64)
+        .expect("base64");
+    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    format!("t={t},v1={hex}")
+}
+
+/// `X-Signature` of a backend post, now, with the test app's ingest secret.
+pub fn signature(body: &[u8]) -> String {
+    signature_at(body, now_secs(), INGEST_SECRET)
 }

@@ -12,10 +12,8 @@
 
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use http::Method;
-use integration_tests::{App, Client, INGEST_SECRET, origin};
-use jsonwebtoken::{Algorithm, EncodingKey};
+use integration_tests::{App, Client, origin, signature};
 use serde_json::{Value, json};
 
 const HOST: &str = "www.bench-entrena.es";
@@ -69,26 +67,6 @@ where
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-fn signature(body: &[u8]) -> String {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs();
-    let mut msg = format!("{t}.").into_bytes();
-    msg.extend_from_slice(body);
-    let b64 = jsonwebtoken::crypto::sign(
-        &msg,
-        &EncodingKey::from_secret(INGEST_SECRET.as_bytes()),
-        Algorithm::HS256,
-    )
-    .expect("hmac");
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(b64)
-        .expect("base64");
-    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={t},v1={hex}")
 }
 
 fn event(run: u128, i: usize) -> Value {

@@ -12,9 +12,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use integration_tests::{App, INGEST_SECRET};
-use jsonwebtoken::{Algorithm, EncodingKey};
+use integration_tests::{App, signature};
 use mock_platforms::{Fault, Platform};
 use serde_json::{Value, json};
 
@@ -22,21 +20,6 @@ const CONFIGS: &str = "/api/v1/marketing/tracking-configs";
 const BACKLOG: usize = 10_000;
 const STREAM_BATCHES: usize = 20;
 const STREAM_BATCH: usize = 50;
-
-fn signature(body: &[u8]) -> String {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let mut msg = format!("{t}.").into_bytes();
-    msg.extend_from_slice(body);
-    let key = EncodingKey::from_secret(INGEST_SECRET.as_bytes());
-    let b64 = jsonwebtoken::crypto::sign(&msg, &key, Algorithm::HS256).expect("hmac");
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(b64)
-        .expect("base64");
-    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={t},v1={hex}")
-}
 
 fn lead(tenant: &str, id: &str) -> Value {
     json!({"eventId": id, "event": "LEAD", "tenantId": tenant,

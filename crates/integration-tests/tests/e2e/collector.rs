@@ -3,11 +3,9 @@
 
 use std::time::Duration;
 
-use base64::Engine;
 use http::Method;
 use integration_tests::origin::{self, Origin};
-use integration_tests::{Answer, App, INGEST_SECRET, token_for};
-use jsonwebtoken::{Algorithm, EncodingKey};
+use integration_tests::{Answer, App, INGEST_SECRET, now_secs, signature_at, token_for};
 use mock_platforms::Platform;
 use serde_json::{Value, json};
 
@@ -156,30 +154,6 @@ impl Edge {
             self.app.mock.requests()
         );
     }
-}
-
-/// `X-Signature` as the TrainerERP backend computes it, at unix time `t`.
-pub fn signature_at(body: &[u8], t: i64, secret: &str) -> String {
-    let mut msg = format!("{t}.").into_bytes();
-    msg.extend_from_slice(body);
-    let b64 = jsonwebtoken::crypto::sign(
-        &msg,
-        &EncodingKey::from_secret(secret.as_bytes()),
-        Algorithm::HS256,
-    )
-    .expect("hmac");
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(b64)
-        .expect("base64");
-    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={t},v1={hex}")
-}
-
-pub fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64
 }
 
 pub async fn post_signed(app: &App, body: &Value) -> Answer {

@@ -8,9 +8,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use base64::Engine;
-use integration_tests::{App, INGEST_SECRET, token_for};
-use jsonwebtoken::{Algorithm, EncodingKey};
+use integration_tests::{App, now_secs, signature, token_for};
 use mock_platforms::{Fault, Platform};
 use serde_json::{Value, json};
 
@@ -22,27 +20,6 @@ const PIXEL: &str = "1234567890123";
 
 fn admin() -> String {
     token_for("x", "system_admin", 3600)
-}
-
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64
-}
-
-/// `X-Signature` as the TrainerERP backend signs: HMAC-SHA256 of `"<t>.<body>"`, hex.
-fn signature(body: &[u8]) -> String {
-    let t = now_secs();
-    let mut msg = format!("{t}.").into_bytes();
-    msg.extend_from_slice(body);
-    let key = EncodingKey::from_secret(INGEST_SECRET.as_bytes());
-    let b64 = jsonwebtoken::crypto::sign(&msg, &key, Algorithm::HS256).expect("hmac");
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(b64)
-        .expect("base64");
-    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={t},v1={hex}")
 }
 
 /// A backend Lead with a hashed-at-the-edge e-mail (no user agent: not a website event).

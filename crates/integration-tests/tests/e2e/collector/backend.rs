@@ -4,7 +4,8 @@ use http::Method;
 use integration_tests::INGEST_SECRET;
 use serde_json::json;
 
-use super::{Edge, GRANTED, TENANT, now_secs, post_signed, signature_at};
+use super::{Edge, GRANTED, TENANT, post_signed};
+use integration_tests::{now_secs, signature_at};
 
 fn payment(id: &str, order: &str) -> serde_json::Value {
     json!({"eventId": id, "event": "cliente.pago_exitoso", "tenantId": TENANT, "value": 49.9, "currency": "EUR",
