@@ -108,6 +108,7 @@ fn config() -> TrackingConfig {
         google: None,
         health: Health::unverified(),
         last_event: None,
+        browser_pixel: false,
     }
 }
 

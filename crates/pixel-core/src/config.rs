@@ -73,6 +73,14 @@ pub struct GoogleSettings {
     /// `customers/{customerId}/conversionActions/{id}` per standard event.
     #[serde(default)]
     pub conversion_actions: BTreeMap<StandardEvent, ConversionActionId>,
+    /// The Google tag (`AW-123456789`) the edge injects when the config asks for the browser
+    /// pixel; without it Google gets no browser tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_id: Option<String>,
+    /// The tag's conversion label per standard event (`send_to: "AW-…/label"`): events without
+    /// one get no browser conversion.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub conversion_labels: BTreeMap<StandardEvent, String>,
 }
 
 impl GoogleSettings {
@@ -113,6 +121,11 @@ pub struct TrackingConfig {
     pub health: Health,
     #[serde(default)]
     pub last_event: Option<LastEvent>,
+    /// The edge also injects this platform's browser pixel into the site's pages, carrying the
+    /// server event's id so the platform keeps one of the two. Off by default: a site that
+    /// already has its own pixel would count browser events twice.
+    #[serde(default)]
+    pub browser_pixel: bool,
 }
 
 impl TrackingConfig {
@@ -140,6 +153,7 @@ impl TrackingConfig {
             google: new.google,
             health: Health::unverified(),
             last_event: None,
+            browser_pixel: false,
         }
     }
 

@@ -218,6 +218,8 @@ pub fn validate_create(input: &ConfigInput) -> Result<NewConfig, Vec<FieldError>
                 customer_id,
                 login_customer_id,
                 conversion_actions,
+                tag_id: None,
+                conversion_labels: BTreeMap::new(),
             });
         }
     }
