@@ -153,7 +153,7 @@ impl TrackingConfig {
             google: new.google,
             health: Health::unverified(),
             last_event: None,
-            browser_pixel: false,
+            browser_pixel: new.browser_pixel,
         }
     }
 
@@ -177,6 +177,15 @@ impl TrackingConfig {
         }
         if let (Some(google), Some(login)) = (self.google.as_mut(), patch.login_customer_id) {
             google.login_customer_id = login;
+        }
+        if let Some(on) = patch.browser_pixel {
+            self.browser_pixel = on;
+        }
+        if let (Some(google), Some(tag)) = (self.google.as_mut(), patch.google_tag_id) {
+            google.tag_id = tag;
+        }
+        if let (Some(google), Some(labels)) = (self.google.as_mut(), patch.conversion_labels) {
+            google.conversion_labels = labels;
         }
         if let Some(ciphertext) = encrypted_token {
             self.encrypted_token = ciphertext;
@@ -216,6 +225,9 @@ impl TrackingConfig {
                 .as_ref()
                 .and_then(|g| g.login_customer_id.as_ref()),
             conversion_actions: self.google.as_ref().map(|g| &g.conversion_actions),
+            browser_pixel: self.browser_pixel,
+            google_tag_id: self.google.as_ref().map(|g| g.tag_id.as_deref()),
+            conversion_labels: self.google.as_ref().map(|g| &g.conversion_labels),
         }
     }
 }
@@ -241,6 +253,12 @@ pub struct ConfigView<'a> {
     pub login_customer_id: Option<&'a GoogleCustomerId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversion_actions: Option<&'a BTreeMap<StandardEvent, ConversionActionId>>,
+    pub browser_pixel: bool,
+    /// Google only: `null` until a tag id is set; absent for the other platforms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub google_tag_id: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversion_labels: Option<&'a BTreeMap<StandardEvent, String>>,
 }
 
 /// The events tracked when the caller lists none (see the module header for why).

@@ -219,6 +219,83 @@ pub(super) fn login_customer_id(errs: &mut Errors, v: &Value) -> Option<Option<G
         .map(Some)
 }
 
+/// `googleTagId`: `AW-` and 6 to 12 digits, or null for none. The edge writes it into a script,
+/// so nothing else may pass.
+pub(super) fn google_tag_id(errs: &mut Errors, v: &Value) -> Option<Option<String>> {
+    if v.is_null() {
+        return Some(None);
+    }
+    let s = string(errs, "googleTagId", v)?.trim();
+    let ok = s.strip_prefix("AW-").is_some_and(|digits| {
+        (6..=12).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+    });
+    if !ok {
+        errs.push(
+            "googleTagId",
+            "invalid_format",
+            "googleTagId is AW- followed by 6 to 12 digits, such as AW-123456789",
+        );
+        return None;
+    }
+    Some(Some(s.to_owned()))
+}
+
+/// `conversionLabels`: standard event → gtag conversion label (`[A-Za-z0-9_-]{1,64}`), or null
+/// for none. Events the config does not track are allowed: their labels are simply unused.
+pub(super) fn conversion_labels(
+    errs: &mut Errors,
+    v: &Value,
+) -> Option<BTreeMap<StandardEvent, String>> {
+    if v.is_null() {
+        return Some(BTreeMap::new());
+    }
+    let Some(obj) = v.as_object() else {
+        errs.push(
+            "conversionLabels",
+            "invalid_type",
+            "conversionLabels must be an object of standard event to conversion label",
+        );
+        return None;
+    };
+    let before = errs.0.len();
+    let mut out = BTreeMap::new();
+    for (k, item) in obj {
+        let field = format!("conversionLabels.{k}");
+        let event = StandardEvent::parse(k);
+        if event.is_none() {
+            errs.push(&field, "unknown_event", format!("unknown event {k:?}"));
+        }
+        let label = match item.as_str().map(str::trim) {
+            Some(s)
+                if !s.is_empty()
+                    && s.len() <= 64
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
+            {
+                Some(s.to_owned())
+            }
+            Some(_) => {
+                errs.push(
+                    &field,
+                    "invalid_format",
+                    "a conversion label is 1 to 64 letters, digits, '_' or '-'",
+                );
+                None
+            }
+            None => {
+                errs.push(&field, "invalid_type", "a conversion label is a string");
+                None
+            }
+        };
+        if let (Some(e), Some(label)) = (event, label)
+            && out.insert(e, label).is_some()
+        {
+            errs.push(&field, "duplicate", format!("{k} is given twice"));
+        }
+    }
+    (errs.0.len() == before).then_some(out)
+}
+
 /// The token field of a request: `apiAccessToken`, or for Google also `refreshToken`.
 pub(super) fn token_field(
     errs: &mut Errors,
@@ -258,6 +335,8 @@ pub(super) fn google_only(errs: &mut Errors, input: &ConfigInput, platform: Plat
         ("customerId", &input.customer_id),
         ("loginCustomerId", &input.login_customer_id),
         ("conversionActions", &input.conversion_actions),
+        ("googleTagId", &input.google_tag_id),
+        ("conversionLabels", &input.conversion_labels),
     ] {
         if v.is_some() {
             errs.push(

@@ -7,8 +7,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 use super::fields::{
-    Errors, bool_field, conversion_actions, event_mappings, google_only, login_customer_id, string,
-    test_event_code, token_field, tracked_events,
+    Errors, bool_field, conversion_actions, conversion_labels, event_mappings, google_only,
+    google_tag_id, login_customer_id, string, test_event_code, token_field, tracked_events,
 };
 use super::ids::{ConversionActionId, GoogleCustomerId, IdError, InternalEventName, PixelId};
 use super::{GoogleSettings, TrackingConfig, default_tracked_events, supports_event};
@@ -55,9 +55,14 @@ pub struct ConfigInput {
     pub customer_id: Option<Value>,
     pub login_customer_id: Option<Value>,
     pub conversion_actions: Option<Value>,
+    pub browser_pixel: Option<Value>,
+    /// Google only: the tag id (`AW-123456789`) the browser pixel loads.
+    pub google_tag_id: Option<Value>,
+    /// Google only: the gtag conversion label per standard event.
+    pub conversion_labels: Option<Value>,
 }
 
-const FIELDS: [&str; 11] = [
+const FIELDS: [&str; 14] = [
     "platform",
     "pixelId",
     "apiAccessToken",
@@ -69,6 +74,9 @@ const FIELDS: [&str; 11] = [
     "customerId",
     "loginCustomerId",
     "conversionActions",
+    "browserPixel",
+    "googleTagId",
+    "conversionLabels",
 ];
 
 impl ConfigInput {
@@ -102,6 +110,9 @@ impl ConfigInput {
             customer_id: take("customerId"),
             login_customer_id: take("loginCustomerId"),
             conversion_actions: take("conversionActions"),
+            browser_pixel: take("browserPixel"),
+            google_tag_id: take("googleTagId"),
+            conversion_labels: take("conversionLabels"),
         })
     }
 }
@@ -118,9 +129,11 @@ pub struct NewConfig {
     pub event_mappings: BTreeMap<InternalEventName, StandardEvent>,
     pub test_event_code: Option<String>,
     pub google: Option<GoogleSettings>,
+    pub browser_pixel: bool,
 }
 
-/// A validated patch; `None` = leave as is. `test_event_code: Some(None)` clears it.
+/// A validated patch; `None` = leave as is. `test_event_code: Some(None)` clears it, as
+/// `google_tag_id: Some(None)` does; `conversion_labels: Some(empty)` removes every label.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConfigPatch {
     pub is_active: Option<bool>,
@@ -130,6 +143,9 @@ pub struct ConfigPatch {
     pub test_event_code: Option<Option<String>>,
     pub conversion_actions: Option<BTreeMap<StandardEvent, ConversionActionId>>,
     pub login_customer_id: Option<Option<GoogleCustomerId>>,
+    pub browser_pixel: Option<bool>,
+    pub google_tag_id: Option<Option<String>>,
+    pub conversion_labels: Option<BTreeMap<StandardEvent, String>>,
 }
 
 /// Validate a create request, reporting every bad field.
@@ -167,6 +183,11 @@ pub fn validate_create(input: &ConfigInput) -> Result<NewConfig, Vec<FieldError>
     let event_mappings = match &input.event_mappings {
         None | Some(Value::Null) => Some(BTreeMap::new()),
         Some(v) => event_mappings(&mut errs, v),
+    };
+    // Off unless asked for: a site that has its own pixel would count browser events twice.
+    let browser_pixel = match &input.browser_pixel {
+        None => Some(false),
+        Some(v) => bool_field(&mut errs, "browserPixel", v),
     };
 
     let Some(platform) = platform else {
@@ -211,15 +232,31 @@ pub fn validate_create(input: &ConfigInput) -> Result<NewConfig, Vec<FieldError>
             None | Some(Value::Null) => Some(BTreeMap::new()),
             Some(v) => conversion_actions(&mut errs, v),
         };
-        if let (Some(customer_id), Some(login_customer_id), Some(conversion_actions)) =
-            (customer, login, actions)
+        let tag_id = match &input.google_tag_id {
+            None => Some(None),
+            Some(v) => google_tag_id(&mut errs, v),
+        };
+        let labels = match &input.conversion_labels {
+            None => Some(BTreeMap::new()),
+            Some(v) => conversion_labels(&mut errs, v),
+        };
+        if browser_pixel == Some(true) && tag_id == Some(None) {
+            tag_id_required(&mut errs);
+        }
+        if let (
+            Some(customer_id),
+            Some(login_customer_id),
+            Some(conversion_actions),
+            Some(tag_id),
+            Some(conversion_labels),
+        ) = (customer, login, actions, tag_id, labels)
         {
             google = Some(GoogleSettings {
                 customer_id,
                 login_customer_id,
                 conversion_actions,
-                tag_id: None,
-                conversion_labels: BTreeMap::new(),
+                tag_id,
+                conversion_labels,
             });
         }
     }
@@ -247,6 +284,7 @@ pub fn validate_create(input: &ConfigInput) -> Result<NewConfig, Vec<FieldError>
         tracked,
         event_mappings,
         test_event_code,
+        browser_pixel,
     ) {
         (
             Some(pixel_id),
@@ -255,6 +293,7 @@ pub fn validate_create(input: &ConfigInput) -> Result<NewConfig, Vec<FieldError>
             Some(tracked_events),
             Some(event_mappings),
             Some(test_event_code),
+            Some(browser_pixel),
         ) => Ok(NewConfig {
             platform,
             pixel_id,
@@ -264,10 +303,20 @@ pub fn validate_create(input: &ConfigInput) -> Result<NewConfig, Vec<FieldError>
             event_mappings,
             test_event_code,
             google,
+            browser_pixel,
         }),
         // Every None above pushed an error, so this is unreachable in practice; stay total.
         _ => Err(vec![FieldError::new("", "invalid", "invalid request")]),
     }
+}
+
+/// A Google browser pixel is the Google tag: without its id the edge has nothing to load.
+fn tag_id_required(errs: &mut Errors) {
+    errs.push(
+        "googleTagId",
+        "required",
+        "googleTagId (AW- followed by 6 to 12 digits) is required when browserPixel is true",
+    );
 }
 
 /// Validate a patch of `existing`, reporting every bad field. Platform, pixel and customer id
@@ -299,6 +348,9 @@ pub fn validate_patch(
     if let Some(v) = &input.is_active {
         patch.is_active = bool_field(&mut errs, "isActive", v);
     }
+    if let Some(v) = &input.browser_pixel {
+        patch.browser_pixel = bool_field(&mut errs, "browserPixel", v);
+    }
     if let Some(v) = &input.test_event_code {
         patch.test_event_code = test_event_code(&mut errs, v);
     }
@@ -320,6 +372,23 @@ pub fn validate_patch(
             if let (Some(g), Some(a)) = (google.as_mut(), &patch.conversion_actions) {
                 g.conversion_actions = a.clone();
             }
+        }
+        if let Some(v) = &input.conversion_labels {
+            patch.conversion_labels = conversion_labels(&mut errs, v);
+        }
+        // Checked against the config as it will be: turning the pixel on, or clearing the tag
+        // id of a config whose pixel is on, both leave a browser pixel without its tag.
+        let tag_after = match &input.google_tag_id {
+            Some(v) => {
+                patch.google_tag_id = google_tag_id(&mut errs, v);
+                patch.google_tag_id.clone()
+            }
+            None => Some(google.as_ref().and_then(|g| g.tag_id.clone())),
+        };
+        let browser_after = patch.browser_pixel.unwrap_or(existing.browser_pixel);
+        // A bad tag id has already said so on its field.
+        if browser_after && tag_after == Some(None) {
+            tag_id_required(&mut errs);
         }
     }
     match &input.tracked_events {

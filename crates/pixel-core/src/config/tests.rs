@@ -294,3 +294,5 @@ fn stored_form_round_trips_and_view_has_no_token() {
     assert_eq!(view["health"]["status"], "unverified");
     assert_eq!(view["lastEvent"]["status"], "success");
 }
+
+mod browser_pixel;
