@@ -29,6 +29,19 @@ EVENT = {"type": "string", "enum": ["PAGE_VIEW", "VIEW_CONTENT", "LEAD", "SCHEDU
 EVENT_IN = {"type": "string", "minLength": 1, "maxLength": 64,
             "description": "A spec name (PURCHASE) or a platform's own name as an alias (Purchase, PageView)"}
 TS = {"type": "string", "format": "date-time"}
+BROWSER_PIXEL = {"type": "boolean", "default": False,
+                 "description": "The edge also injects this platform's browser pixel (Meta fbq, TikTok ttq, Google gtag) "
+                                "into the site's pages, with the server event's id so the platform keeps one of the two. "
+                                "Off by default: a site that already has its own pixel would count browser events twice. "
+                                "Google needs googleTagId for it"}
+TAG_ID = {"type": ["string", "null"], "pattern": "^AW-[0-9]{6,12}$",
+          "description": "Google only: the Google tag id the browser pixel loads (AW-123456789); "
+                         "required when browserPixel is true; null for none"}
+LABELS = {"type": ["object", "null"],
+          "description": "Google only: the gtag conversion label per standard event (send_to AW-…/label); "
+                         "events the config does not track may have one (unused); null for none",
+          "propertyNames": EVENT_IN,
+          "additionalProperties": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}
 
 schemas = {
   "Error": {"type": "object", "required": ["error"], "properties": {"error": {
@@ -43,7 +56,7 @@ schemas = {
       "time": TS, "status": {"type": "string"}}},
   "TrackingConfig": {"type": "object",
       "required": ["id", "platform", "pixelId", "isActive", "createdAt", "updatedAt", "trackedEvents",
-                   "eventMappings", "health", "lastEvent"],
+                   "eventMappings", "health", "lastEvent", "browserPixel"],
       "properties": {
           "id": {"type": "string"}, "platform": ref("Platform"), "pixelId": {"type": "string"},
           "isActive": {"type": "boolean"}, "createdAt": TS, "updatedAt": TS,
@@ -52,7 +65,11 @@ schemas = {
           "testEventCode": {"type": ["string", "null"]},
           "health": ref("Health"), "lastEvent": {"oneOf": [ref("LastEvent"), {"type": "null"}]},
           "customerId": {"type": "string"}, "loginCustomerId": {"type": "string"},
-          "conversionActions": {"type": "object", "additionalProperties": {"type": "string"}}},
+          "conversionActions": {"type": "object", "additionalProperties": {"type": "string"}},
+          "browserPixel": {"type": "boolean", "description": BROWSER_PIXEL["description"]},
+          "googleTagId": {"type": ["string", "null"], "description": "Google only: the Google tag id (AW-123456789), null until set"},
+          "conversionLabels": {"type": "object", "additionalProperties": {"type": "string"},
+                               "description": "Google only: the gtag conversion label per standard event"}},
       "not": {"anyOf": [{"required": ["apiAccessToken"]}, {"required": ["refreshToken"]}]}},
   "ConfigCreate": {"type": "object", "additionalProperties": False, "required": ["platform", "pixelId"],
       "properties": {
@@ -64,14 +81,19 @@ schemas = {
           "eventMappings": {"type": "object", "additionalProperties": EVENT_IN},
           "testEventCode": {"type": ["string", "null"]}, "isActive": {"type": "boolean"},
           "customerId": {"type": "string"}, "loginCustomerId": {"type": ["string", "null"]},
-          "conversionActions": {"type": "object", "additionalProperties": {"type": "string"}}}},
+          "conversionActions": {"type": "object", "additionalProperties": {"type": "string"}},
+          "browserPixel": BROWSER_PIXEL, "googleTagId": TAG_ID, "conversionLabels": LABELS}},
   "ConfigPatch": {"type": "object", "additionalProperties": False, "properties": {
           "isActive": {"type": "boolean"}, "apiAccessToken": {"type": "string", "writeOnly": True},
           "refreshToken": {"type": "string", "writeOnly": True},
           "trackedEvents": {"type": "array", "items": EVENT_IN},
           "eventMappings": {"type": "object", "additionalProperties": EVENT_IN},
           "testEventCode": {"type": ["string", "null"]}, "loginCustomerId": {"type": ["string", "null"]},
-          "conversionActions": {"type": "object", "additionalProperties": {"type": "string"}}}},
+          "conversionActions": {"type": "object", "additionalProperties": {"type": "string"}},
+          "browserPixel": {"type": "boolean", "description": BROWSER_PIXEL["description"]},
+          "googleTagId": {**TAG_ID, "description": TAG_ID["description"] + "; a patch that turns browserPixel on or "
+                          "clears the tag id is checked against the config as it will be"},
+          "conversionLabels": {**LABELS, "description": LABELS["description"] + "; replaces every label"}}},
   "Site": {"type": "object", "required": ["host", "originUrl", "consent", "rules", "createdAt", "updatedAt"],
       "properties": {"host": {"type": "string"}, "originUrl": {"type": "string"},
           "consent": ref("Consent"), "rules": ref("SiteRules"), "createdAt": TS, "updatedAt": TS}},
