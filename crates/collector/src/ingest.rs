@@ -129,7 +129,7 @@ async fn ingest(req: Request) -> Result<Resp, ApiError> {
         pixel_core::stats::record_purchases_received(&stores.stats, &tenant, now, n).await?;
     }
     if deliveries > 0 {
-        edge_kit::wake::wake_dispatcher("backend events queued");
+        edge_kit::wake::wake_unless_on_duty(&stores.queue, "backend events queued").await;
     }
     if single {
         let only = results.pop().unwrap_or(Value::Null);

@@ -82,14 +82,14 @@ pub async fn enqueue<S: KvStore>(
     let configs = load_configs(&stores.configs, tenant).await?;
     let done = enqueue_loaded(stores, &configs, tenant, event, internal, now_ms).await?;
     if done.deliveries > 0 {
-        crate::wake::wake_dispatcher("events queued");
+        crate::wake::wake_unless_on_duty(&stores.queue, "events queued").await;
     }
     Ok(done)
 }
 
 /// As [`enqueue`], with the tenant's configs already loaded and without waking the dispatcher:
 /// for callers that queue many events at once (a backend batch, a page's several events) and
-/// wake it once with [`crate::wake::wake_dispatcher`] when any delivery was queued.
+/// wake it once with [`crate::wake::wake_unless_on_duty`] when any delivery was queued.
 pub async fn enqueue_loaded<S: KvStore>(
     stores: &Stores<S>,
     configs: &[TrackingConfig],
@@ -132,4 +132,38 @@ pub async fn enqueue_loaded<S: KvStore>(
         }
     }
     Ok(done)
+}
+
+/// Queue events whose ids were minted at random here (the edge's page views, content views,
+/// leads, checkouts) in one write: see [`queue::enqueue_minted`]. Each event goes to the
+/// configs that track its name. Returns the deliveries queued.
+pub async fn enqueue_minted<S: KvStore>(
+    stores: &Stores<S>,
+    configs: &[TrackingConfig],
+    tenant: &TenantId,
+    events: &[Event],
+    now_ms: i64,
+) -> Result<usize, KvError> {
+    let mut bodies = Vec::with_capacity(events.len());
+    for e in events {
+        for (name, ids) in route(configs, e.name, None) {
+            // Without an internal name every config resolves the event to its own name.
+            debug_assert_eq!(name, e.name);
+            let json = serde_json::to_vec(e).map_err(|err| KvError(err.to_string()))?;
+            bodies.push((e, name, json, ids));
+        }
+    }
+    let minted: Vec<queue::MintedEvent<'_>> = bodies
+        .iter()
+        .map(|(e, name, json, ids)| queue::MintedEvent {
+            tenant,
+            event_id: e.event_id.as_str(),
+            event_name: *name,
+            event_json: json,
+            configs: ids,
+        })
+        .collect();
+    queue::enqueue_minted(stores, &minted, now_ms)
+        .await
+        .map_err(|e| KvError(e.to_string()))
 }

@@ -19,3 +19,17 @@ pub fn wake_dispatcher(reason: &'static str) {
         }
     });
 }
+
+/// Wake the dispatcher unless its worker is on duty (one `get` on the queue store instead of a
+/// chained request per event). Call it **after** the deliveries are written: the worker gives
+/// its lease back before its last look at the queue, so work it might miss finds no worker
+/// here and wakes one (see `pixel_core::queue::worker`). A failed read wakes, to be safe.
+pub async fn wake_unless_on_duty<S: pixel_core::kv::KvStore>(queue: &S, reason: &'static str) {
+    let now = crate::host::now_ms() as i64;
+    if !pixel_core::queue::worker::on_duty(queue, now)
+        .await
+        .unwrap_or(false)
+    {
+        wake_dispatcher(reason);
+    }
+}

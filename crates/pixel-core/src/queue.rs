@@ -28,6 +28,7 @@
 mod claim;
 mod dead;
 mod record;
+pub mod worker;
 
 pub use claim::{ClaimPlan, claim_due, extend_lease, plan_claim, release, take_claim};
 pub use dead::{DeadLetter, DeadLetterRecord, dead_letter, list_dead_letters, replay_dead_letters};
@@ -61,6 +62,81 @@ pub enum EnqueueResult {
     NewDeliveries(usize),
     /// The tenant already sent this event id within [`DEDUP_WINDOW_MS`]: nothing was done.
     Duplicate,
+}
+
+/// The queue entries of one event: its body, and one delivery per config, due now.
+fn entries(
+    tenant: &TenantId,
+    event_id: &str,
+    event_name: StandardEvent,
+    event_json: &[u8],
+    configs: &BTreeSet<&ConfigId>,
+    now_ms: i64,
+) -> Vec<(String, Vec<u8>)> {
+    let eid = schema::event_ref(tenant, event_id);
+    let header = EventHeader {
+        tenant: tenant.clone(),
+        event_id: event_id.to_owned(),
+        event_name,
+        enqueued_at: now_ms,
+    };
+    let record = to_json(&DeliveryRecord {
+        tenant: tenant.clone(),
+        event_id: event_id.to_owned(),
+        event_name,
+        attempt: 0,
+        first_enqueued_at: now_ms,
+        last_error: None,
+    });
+    let mut pairs = Vec::with_capacity(configs.len() + 1);
+    pairs.push((schema::event_key(&eid), encode_event(&header, event_json)));
+    for c in configs {
+        pairs.push((schema::delivery_key(c, now_ms, &eid), record.clone()));
+    }
+    pairs
+}
+
+/// An event for [`enqueue_minted`].
+#[derive(Debug, Clone)]
+pub struct MintedEvent<'a> {
+    pub tenant: &'a TenantId,
+    pub event_id: &'a str,
+    pub event_name: StandardEvent,
+    pub event_json: &'a [u8],
+    /// The configs that receive it.
+    pub configs: &'a [ConfigId],
+}
+
+/// Queue events whose ids the caller has just minted at random (128 bits, as the edge does for
+/// a page view): no one else can hold such an id, so no dedup claim is taken, and every event
+/// with its deliveries goes in one `set_many`. Returns the deliveries queued. Ids that may come
+/// back (an order's, a backend's) must go through [`enqueue`].
+pub async fn enqueue_minted<S: KvStore>(
+    stores: &Stores<S>,
+    events: &[MintedEvent<'_>],
+    now_ms: i64,
+) -> Result<usize, QueueError> {
+    let mut pairs = Vec::new();
+    let mut deliveries = 0;
+    for e in events {
+        let unique: BTreeSet<&ConfigId> = e.configs.iter().collect();
+        if unique.is_empty() {
+            continue;
+        }
+        deliveries += unique.len();
+        pairs.extend(entries(
+            e.tenant,
+            e.event_id,
+            e.event_name,
+            e.event_json,
+            &unique,
+            now_ms,
+        ));
+    }
+    if !pairs.is_empty() {
+        stores.queue.set_many(&pairs).await?;
+    }
+    Ok(deliveries)
 }
 
 /// A delivery owned by this dispatcher until its batch's lease runs out.
@@ -161,25 +237,7 @@ pub async fn enqueue<S: KvStore>(
     if unique.is_empty() {
         return Ok(EnqueueResult::NewDeliveries(0));
     }
-    let eid = schema::event_ref(tenant, event_id);
-    let header = EventHeader {
-        tenant: tenant.clone(),
-        event_id: event_id.to_owned(),
-        event_name,
-        enqueued_at: now_ms,
-    };
-    let record = to_json(&DeliveryRecord {
-        tenant: tenant.clone(),
-        event_id: event_id.to_owned(),
-        event_name,
-        attempt: 0,
-        first_enqueued_at: now_ms,
-        last_error: None,
-    });
-    let mut pairs = vec![(schema::event_key(&eid), encode_event(&header, event_json))];
-    for c in &unique {
-        pairs.push((schema::delivery_key(c, now_ms, &eid), record.clone()));
-    }
+    let pairs = entries(tenant, event_id, event_name, event_json, &unique, now_ms);
     if let Err(e) = stores.queue.set_many(&pairs).await {
         // Give the claim back so the caller's retry is not taken for a duplicate.
         let _ = stores.logs.delete(&dedup).await;

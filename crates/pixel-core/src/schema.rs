@@ -108,6 +108,9 @@ pub fn hold_key(config: &ConfigId) -> String {
 
 pub const WAKE_KEY: &str = "wake";
 
+/// The dispatcher worker's lease (see `queue::worker`).
+pub const WORKER_KEY: &str = "worker";
+
 /// A key of the queue store, parsed; anything else (corrupt or foreign) is `Other` and skipped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QueueKey {

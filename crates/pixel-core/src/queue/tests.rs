@@ -466,3 +466,56 @@ fn an_extended_lease_is_not_taken_over() {
     let mut lost = b.remove(0);
     assert!(!block_on(extend_lease(&s, &mut lost, 9 * LEASE)).unwrap());
 }
+
+#[test]
+fn minted_events_are_queued_in_one_write_and_claimed_like_any_other() {
+    let s = Stores::memory();
+    let (a, b) = (c("a"), c("b"));
+    let both = [a.clone(), b.clone()];
+    let only_a = [a.clone()];
+    let none: [ConfigId; 0] = [];
+    let tenant = t("t1");
+    let events = [
+        MintedEvent {
+            tenant: &tenant,
+            event_id: "0123456789abcdef0123456789abcdef",
+            event_name: StandardEvent::PageView,
+            event_json: b"{\"n\":1}",
+            configs: &both,
+        },
+        MintedEvent {
+            tenant: &tenant,
+            event_id: "fedcba9876543210fedcba9876543210",
+            event_name: StandardEvent::ViewContent,
+            event_json: b"{\"n\":2}",
+            configs: &only_a,
+        },
+        MintedEvent {
+            tenant: &tenant,
+            event_id: "00000000000000000000000000000000",
+            event_name: StandardEvent::PageView,
+            event_json: b"{\"n\":3}",
+            configs: &none,
+        },
+    ];
+    let ops = s.queue.op_count();
+    assert_eq!(block_on(enqueue_minted(&s, &events, 1_000)).unwrap(), 3);
+    assert_eq!(s.queue.op_count() - ops, 1, "one set_many");
+    assert_eq!(
+        queue_keys(&s, "e/"),
+        2,
+        "an event no config takes is not stored"
+    );
+    assert!(s.logs.dump().is_empty(), "no dedup claim for minted ids");
+    let batches = claim(&s, 1_000, "w");
+    assert_eq!(
+        ids(&batches),
+        vec![
+            ("a".into(), "0123456789abcdef0123456789abcdef".into()),
+            ("a".into(), "fedcba9876543210fedcba9876543210".into()),
+            ("b".into(), "0123456789abcdef0123456789abcdef".into()),
+        ]
+    );
+    let body = &batches[0].deliveries[0].event_json;
+    assert!(body == b"{\"n\":1}" || body == b"{\"n\":2}");
+}
