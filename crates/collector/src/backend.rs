@@ -284,6 +284,7 @@ fn parse_consent(v: Option<&Value>) -> Option<Consent> {
                 ad_user_data: flag("adUserData")?,
                 ad_personalization: flag("adPersonalization")?,
                 limited_data_use: flag("limitedDataUse")?,
+                ldu_by_location: false,
             })
         }
         Some(_) => None,

@@ -54,6 +54,7 @@ pub fn decide(settings: &ConsentSettings, cookie_header: &str) -> Decision {
         ad_user_data: track && purposes.is_none_or(tcf::Purposes::ad_user_data),
         ad_personalization: track && purposes.is_none_or(tcf::Purposes::ad_personalization),
         limited_data_use: false,
+        ldu_by_location: track && settings.limited_data_use,
     };
     Decision { track, consent }
 }
@@ -122,8 +123,24 @@ mod tests {
         let s = ConsentSettings {
             cookie: "cmp".into(),
             policy: ConsentPolicy::OptIn,
+            limited_data_use: false,
         };
         assert!(decide(&s, "cmp=marketing:granted").track);
         assert!(!decide(&s, "tr_consent=marketing=granted").track);
+    }
+
+    #[test]
+    fn a_site_with_ldu_marks_its_events_for_meta_to_locate() {
+        let mut s = settings(ConsentPolicy::OptIn);
+        let granted = "tr_consent=marketing=granted";
+        assert!(!decide(&s, granted).consent.ldu_by_location);
+        s.limited_data_use = true;
+        let d = decide(&s, granted);
+        assert!(d.track && d.consent.ldu_by_location && !d.consent.limited_data_use);
+        assert!(
+            !decide(&s, "tr_consent=marketing=denied")
+                .consent
+                .ldu_by_location
+        );
     }
 }

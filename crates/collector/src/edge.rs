@@ -6,30 +6,53 @@
 use bytes::Bytes;
 use edge_kit::host::{now_ms, random_bytes, random_hex, variable};
 use edge_kit::kv::SpinStore;
-use edge_kit::pipeline::{enqueue_loaded, load_configs};
+use edge_kit::pipeline::load_configs;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use http_body::Body;
 use http_body_util::{BodyExt, Full, Limited};
+use pixel_core::StandardEvent;
 use pixel_core::config::TrackingConfig;
 use pixel_core::event::{Event, EventId, HashedIdentity};
-use pixel_core::kv::{KvStore, Stores};
+use pixel_core::kv::KvStore;
 use pixel_core::schema;
 use pixel_core::site::{PageKind, Site, parse_host};
-use pixel_core::{Platform, StandardEvent};
 use spin_sdk::http::Request;
 use spin_sdk::wasip3::http::types::{ErrorCode, RequestOptions};
 use spin_sdk::wasip3::http_compat::RequestOptionsExtension;
 use std::pin::Pin;
+use std::rc::Rc;
 
 use crate::backend::DEFAULT_COUNTRY;
-use crate::pixel::{BoxError, Injected, snippet};
-use crate::{consent, cookies, forward, lead, order, track};
+use crate::pixel::{BoxError, inject_head, pixels_of, snippet};
+use crate::recent::Recent;
+use crate::{consent, cookies, forward, lead, order, outbox, track};
 
 /// Every answer's body: a page, the origin's stream, or that stream rewritten.
 pub type EdgeBody = Pin<Box<dyn Body<Data = Bytes, Error = BoxError>>>;
 
 const CONNECT_TIMEOUT_MS: u64 = 5_000;
-const FIRST_BYTE_TIMEOUT_MS: u64 = 30_000;
+/// The first-byte (and between-bytes) timeout without the `origin_timeout_ms` variable.
+const ORIGIN_TIMEOUT_MS: u64 = 30_000;
+
+thread_local! {
+    static ORIGIN_TIMEOUT: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// The `origin_timeout_ms` variable, read once per instance (variables do not change while
+/// the app runs).
+async fn origin_timeout_ms() -> u64 {
+    if let Some(t) = ORIGIN_TIMEOUT.with(|c| c.get()) {
+        return t;
+    }
+    let t = variable("origin_timeout_ms")
+        .await
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|t| *t > 0)
+        .unwrap_or(ORIGIN_TIMEOUT_MS);
+    ORIGIN_TIMEOUT.with(|c| c.set(Some(t)));
+    t
+}
 
 fn full(body: impl Into<Bytes>) -> EdgeBody {
     Box::pin(Full::new(body.into()).map_err(|never| match never {}))
@@ -85,9 +108,10 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
+    let now = now_ms();
     let configs = SpinStore::open(schema::CONFIGS_STORE).await;
     let site = match &configs {
-        Ok(store) => find_site(store, &host).await,
+        Ok(store) => site_of(store, &host, now).await,
         Err(e) => {
             eprintln!("configs store unavailable, proxying without tracking: {e}");
             None
@@ -165,10 +189,11 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
             );
         }
     }
+    let wait_ns = origin_timeout_ms().await * 1_000_000;
     let options = RequestOptions::new();
     let _ = options.set_connect_timeout(Some(CONNECT_TIMEOUT_MS * 1_000_000));
-    let _ = options.set_first_byte_timeout(Some(FIRST_BYTE_TIMEOUT_MS * 1_000_000));
-    let _ = options.set_between_bytes_timeout(Some(FIRST_BYTE_TIMEOUT_MS * 1_000_000));
+    let _ = options.set_first_byte_timeout(Some(wait_ns));
+    let _ = options.set_between_bytes_timeout(Some(wait_ns));
     out.extensions_mut()
         .insert(RequestOptionsExtension(options));
 
@@ -200,16 +225,10 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
     };
     if let (false, Some(site), Ok(store)) = (names.is_empty(), &visit.site, &configs) {
         let decision = consent::decide(&site.consent, &visit.cookie);
-        let now = now_ms();
         if !decision.track {
             count_consent_skipped(site, names.len(), now).await;
         } else {
-            let loaded = load_configs(store, &site.tenant_id)
-                .await
-                .unwrap_or_else(|e| {
-                    eprintln!("configs of {}: {e}", site.tenant_id);
-                    Vec::new()
-                });
+            let loaded = configs_of(store, &site.tenant_id, now).await;
             if loaded.iter().any(|c| c.is_active) {
                 let domain = cookies::registrable_domain(&visit.host);
                 let random = u64::from_le_bytes(random_bytes::<8>());
@@ -228,31 +247,78 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
                         )
                     })
                     .unwrap_or_default();
-                let events: Vec<Event> = names
+                // An id derived from an order may come back from the backend; the rest are
+                // minted here at random.
+                let (events, minted): (Vec<Event>, Vec<bool>) = names
                     .into_iter()
                     .filter_map(|(name, order)| {
+                        let minted = order.is_none();
                         build_event(name, order, &visit, &ids, &identity, decision.consent, now)
+                            .map(|e| (e, minted))
                     })
-                    .collect();
-                if html
-                    && status.is_success()
-                    && injects(&visit.host).await
-                    && !encoded(&rparts.headers)
-                {
-                    let s = snippet(&pixels(&loaded), &events);
+                    .unzip();
+                if html && status.is_success() && !encoded(&rparts.headers) {
+                    let s = snippet(&pixels_of(&loaded), &events);
                     if !s.is_empty() {
-                        rparts.headers.remove(header::CONTENT_LENGTH);
-                        body = Box::pin(Injected::new(body, s));
+                        let injected = inject_head(body, &s).await;
+                        if let Some(added) = injected.added {
+                            grow_content_length(&mut rparts.headers, added);
+                        }
+                        body = Box::pin(injected.body);
                     }
                 }
-                let tenant = site.tenant_id.clone();
-                spin_sdk::wasip3::spawn(
-                    async move { queue(tenant, loaded, events, now as i64).await },
-                );
+                outbox::post(outbox::PageEvents {
+                    tenant: site.tenant_id.clone(),
+                    configs: loaded,
+                    events,
+                    minted,
+                });
             }
         }
     }
     http::Response::from_parts(rparts, body)
+}
+
+thread_local! {
+    static SITES: Recent<Option<Site>> = Recent::default();
+    static CONFIGS: Recent<Vec<TrackingConfig>> = Recent::default();
+}
+
+/// The site served under `host`, remembered for a second by this instance.
+async fn site_of(store: &SpinStore, host: &str, now: u64) -> Option<Site> {
+    let key = host.to_ascii_lowercase();
+    let found = match SITES.with(|c| c.get(&key, now)) {
+        Some(hit) => hit,
+        None => {
+            let read = Rc::new(find_site(store, host).await);
+            SITES.with(|c| c.put(&key, read.clone(), now));
+            read
+        }
+    };
+    (*found).clone()
+}
+
+/// A tenant's configs, remembered for a second by this instance. A failed read is not
+/// remembered.
+async fn configs_of(
+    store: &SpinStore,
+    tenant: &pixel_core::config::TenantId,
+    now: u64,
+) -> Rc<Vec<TrackingConfig>> {
+    if let Some(hit) = CONFIGS.with(|c| c.get(tenant.as_str(), now)) {
+        return hit;
+    }
+    match load_configs(store, tenant).await {
+        Ok(list) => {
+            let list = Rc::new(list);
+            CONFIGS.with(|c| c.put(tenant.as_str(), list.clone(), now));
+            list
+        }
+        Err(e) => {
+            eprintln!("configs of {tenant}: {e}");
+            Rc::new(Vec::new())
+        }
+    }
 }
 
 async fn find_site(store: &SpinStore, host: &str) -> Option<Site> {
@@ -328,30 +394,25 @@ fn build_event(
     Some(e)
 }
 
-/// Sites whose pages get the browser pixel, from the `browser_pixel_hosts` variable
-/// (comma-separated hosts, or `*`): tracking configs have no such setting yet.
-async fn injects(host: &str) -> bool {
-    let list = spin_sdk::variables::get("browser_pixel_hosts")
-        .await
-        .unwrap_or_default();
-    let host = host.to_ascii_lowercase();
-    list.split(',')
-        .map(str::trim)
-        .any(|h| h == "*" || (!h.is_empty() && h.eq_ignore_ascii_case(&host)))
+/// The origin's `Content-Length` plus what the injection added (none if it had none: the
+/// answer is then chunked as the origin sent it).
+fn grow_content_length(h: &mut HeaderMap, added: usize) {
+    let len = h
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(len) = len {
+        h.insert(
+            header::CONTENT_LENGTH,
+            HeaderValue::from(len + added as u64),
+        );
+    }
 }
 
 fn encoded(h: &HeaderMap) -> bool {
     h.get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| !v.eq_ignore_ascii_case("identity"))
-}
-
-fn pixels(configs: &[TrackingConfig]) -> Vec<(Platform, String)> {
-    configs
-        .iter()
-        .filter(|c| c.is_active)
-        .map(|c| (c.platform, c.pixel_id.as_str().to_owned()))
-        .collect()
 }
 
 async fn count_consent_skipped(site: &Site, n: usize, now: u64) {
@@ -369,29 +430,5 @@ async fn count_consent_skipped(site: &Site, n: usize, now: u64) {
     .await
     {
         eprintln!("consent counter: {e}");
-    }
-}
-
-/// Runs after the answer: the page never waits on storage beyond its own lookups.
-async fn queue(
-    tenant: pixel_core::config::TenantId,
-    configs: Vec<TrackingConfig>,
-    events: Vec<Event>,
-    now: i64,
-) {
-    let stores = match edge_kit::kv::open_stores().await {
-        Ok(s) => s,
-        Err(e) => return eprintln!("stores: {e}"),
-    };
-    let stores: Stores<SpinStore> = stores;
-    let mut deliveries = 0;
-    for e in &events {
-        match enqueue_loaded(&stores, &configs, &tenant, e, None, now).await {
-            Ok(done) => deliveries += done.deliveries,
-            Err(err) => eprintln!("enqueue {} {}: {err}", e.name.spec_name(), e.event_id),
-        }
-    }
-    if deliveries > 0 {
-        edge_kit::wake::wake_dispatcher("edge events queued");
     }
 }

@@ -2,22 +2,24 @@
 //! event, so each platform keeps one of the two (Meta `eventID`, TikTok `event_id`), and the
 //! streaming rewrite that puts them there without buffering the page.
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, VecDeque};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::{Body, Frame};
+use http_body_util::BodyExt;
 use lol_html::html_content::ContentType;
 use lol_html::{HtmlRewriter, Settings, element};
+use pixel_core::config::TrackingConfig;
 use pixel_core::event::Event;
 use pixel_core::{Platform, StandardEvent};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Where the rewriter writes: the chunks [`Injected`] hands out next.
+/// Where the rewriter writes: the page's head, rewritten.
 type Sink = Box<dyn FnMut(&[u8])>;
 
 /// A JavaScript string literal that cannot close the `<script>` element it sits in.
@@ -37,24 +39,61 @@ fn params(e: &Event) -> String {
     if let Some(n) = e.custom.content_name.as_deref() {
         p.insert("content_name".into(), n.into());
     }
-    serde_json::Value::Object(p)
-        .to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
+    script_safe(serde_json::Value::Object(p).to_string())
+}
+
+/// JSON that cannot close the `<script>` element it sits in.
+fn script_safe(json: String) -> String {
+    json.replace('<', "\\u003c").replace('>', "\\u003e")
 }
 
 const META_BASE: &str = "!function(f,b,e,v,n,t,s){if(f.fbq)return;n=f.fbq=function(){n.callMethod?n.callMethod.apply(n,arguments):n.queue.push(arguments)};if(!f._fbq)f._fbq=n;n.push=n;n.loaded=!0;n.version='2.0';n.queue=[];t=b.createElement(e);t.async=!0;t.src=v;s=b.getElementsByTagName(e)[0];s.parentNode.insertBefore(t,s)}(window,document,'script','https://connect.facebook.net/en_US/fbevents.js');";
 
 const TIKTOK_BASE: &str = "!function(w,d,t){w.TiktokAnalyticsObject=t;var ttq=w[t]=w[t]||[];ttq.methods=['page','track','identify','instances','debug','on','off','once','ready','alias','group','enableCookie','disableCookie'];ttq.setAndDefer=function(t,e){t[e]=function(){t.push([e].concat(Array.prototype.slice.call(arguments,0)))}};for(var i=0;i<ttq.methods.length;i++)ttq.setAndDefer(ttq,ttq.methods[i]);ttq.load=function(e,n){var r='https://analytics.tiktok.com/i18n/pixel/events.js';ttq._i=ttq._i||{};ttq._i[e]=[];ttq._i[e]._u=r;ttq._t=ttq._t||{};ttq._t[e]=+new Date;ttq._o=ttq._o||{};ttq._o[e]=n||{};var o=d.createElement('script');o.type='text/javascript';o.async=!0;o.src=r+'?sdkid='+e+'&lib='+t;var a=d.getElementsByTagName('script')[0];a.parentNode.insertBefore(o,a)}}(window,document,'ttq');";
 
-/// The `<script>` for `pixels` (platform, pixel id) tracking `events`; empty when no pixel of
-/// a platform with a browser pixel applies. Google's gtag needs a conversion label per event,
-/// which configs do not hold yet, so it is not injected.
-pub fn snippet(pixels: &[(Platform, String)], events: &[Event]) -> String {
+/// A browser pixel to put in a page, with what its platform's tag needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pixel {
+    Meta(String),
+    TikTok(String),
+    /// A Google tag (`AW-…`) and its conversion label per standard event.
+    Google {
+        tag_id: String,
+        labels: BTreeMap<StandardEvent, String>,
+    },
+}
+
+/// The pixels of the active configs that ask for one (a Google config needs its tag id).
+pub fn pixels_of(configs: &[TrackingConfig]) -> Vec<Pixel> {
+    configs
+        .iter()
+        .filter(|c| c.is_active && c.browser_pixel)
+        .filter_map(|c| match c.platform {
+            Platform::Meta => Some(Pixel::Meta(c.pixel_id.as_str().to_owned())),
+            Platform::TikTok => Some(Pixel::TikTok(c.pixel_id.as_str().to_owned())),
+            Platform::Google => {
+                let g = c.google.as_ref()?;
+                Some(Pixel::Google {
+                    tag_id: g.tag_id.clone()?,
+                    labels: g.conversion_labels.clone(),
+                })
+            }
+        })
+        .collect()
+}
+
+fn granted(yes: bool) -> &'static str {
+    if yes { "granted" } else { "denied" }
+}
+
+/// The `<script>` for `pixels` tracking `events` (one page's, sharing one consent), each
+/// event with the id of its server twin: Meta `eventID`, TikTok `event_id`, Google
+/// `transaction_id` (what the API upload sends as `orderId`). Empty when there is no pixel.
+pub fn snippet(pixels: &[Pixel], events: &[Event]) -> String {
     let mut js_code = String::new();
-    for (platform, id) in pixels {
-        match platform {
-            Platform::Meta => {
+    for pixel in pixels {
+        match pixel {
+            Pixel::Meta(id) => {
                 if !js_code.contains("fbevents.js") {
                     js_code.push_str(META_BASE);
                 }
@@ -69,7 +108,7 @@ pub fn snippet(pixels: &[(Platform, String)], events: &[Event]) -> String {
                     ));
                 }
             }
-            Platform::TikTok => {
+            Pixel::TikTok(id) => {
                 if !js_code.contains("TiktokAnalyticsObject") {
                     js_code.push_str(TIKTOK_BASE);
                 }
@@ -88,7 +127,38 @@ pub fn snippet(pixels: &[(Platform, String)], events: &[Event]) -> String {
                     }
                 }
             }
-            Platform::Google => {}
+            Pixel::Google { tag_id, labels } => {
+                if !js_code.contains("function gtag(") {
+                    let consent = events.first().map(|e| e.consent).unwrap_or_default();
+                    js_code.push_str(&format!(
+                        "window.dataLayer=window.dataLayer||[];function gtag(){{dataLayer.push(arguments);}}\
+                         gtag('consent','default',{{ad_storage:'granted',ad_user_data:'{}',ad_personalization:'{}'}});\
+                         gtag('js',new Date());\
+                         (function(d){{var t=d.createElement('script');t.async=!0;t.src='https://www.googletagmanager.com/gtag/js?id='+encodeURIComponent({});d.head.appendChild(t)}})(document);",
+                        granted(consent.ad_user_data),
+                        granted(consent.ad_personalization),
+                        js(tag_id)
+                    ));
+                }
+                js_code.push_str(&format!("gtag('config',{});", js(tag_id)));
+                for e in events {
+                    let Some(label) = labels.get(&e.name) else {
+                        continue;
+                    };
+                    let mut p = serde_json::Map::new();
+                    p.insert("send_to".into(), format!("{tag_id}/{label}").into());
+                    if let (Some(v), Some(c)) = (e.custom.value, e.custom.currency.as_deref()) {
+                        p.insert("value".into(), v.into());
+                        p.insert("currency".into(), c.into());
+                    }
+                    let tx = e.custom.order_id.as_deref().unwrap_or(e.event_id.as_str());
+                    p.insert("transaction_id".into(), tx.into());
+                    js_code.push_str(&format!(
+                        "gtag('event','conversion',{});",
+                        script_safe(serde_json::Value::Object(p).to_string())
+                    ));
+                }
+            }
         }
     }
     if js_code.is_empty() {
@@ -97,48 +167,117 @@ pub fn snippet(pixels: &[(Platform, String)], events: &[Event]) -> String {
     format!("<script data-trainererp-pixel>{js_code}</script>")
 }
 
-/// A body that streams `inner` through an HTML rewriter appending `snippet` to `<head>`.
-/// Chunks go out as the rewriter releases them; nothing waits for the whole page.
-pub struct Injected<B> {
-    inner: Pin<Box<B>>,
-    rewriter: Option<HtmlRewriter<'static, Sink>>,
-    out: Rc<RefCell<VecDeque<Bytes>>>,
+/// The most of a page read before its answer goes out, looking for `</head>`; a page whose
+/// head ends later is sent as it is, without the browser pixel.
+pub const MAX_HEAD: usize = 64 * 1024;
+/// How much of a chunk the rewriter is fed at a time, so that it stops soon after `</head>`
+/// (heads are a few KB; a page often comes in one chunk of tens of KB).
+const FEED: usize = 2048;
+
+/// An answer's body after [`inject_head`].
+pub struct Injection<B> {
+    pub body: Replay<B>,
+    /// Bytes added (the snippet), `None` when the body is unchanged.
+    pub added: Option<usize>,
 }
 
-impl<B> Injected<B> {
-    pub fn new(inner: B, snippet: String) -> Self {
-        let out: Rc<RefCell<VecDeque<Bytes>>> = Rc::default();
-        let sink_out = out.clone();
-        let sink: Sink = Box::new(move |chunk: &[u8]| {
-            if !chunk.is_empty() {
-                sink_out
-                    .borrow_mut()
-                    .push_back(Bytes::copy_from_slice(chunk));
+/// Put `snippet` at the end of the page's first `<head>` (after its `<meta charset>`, which
+/// must stay within the first 1024 bytes). Reads the page only up to `</head>` (at most
+/// [`MAX_HEAD`]); the rest streams on unparsed. Knowing the exact size added, the caller keeps
+/// the origin's `Content-Length`. A page without `</head>` in reach, a trailer, an error or
+/// anything the rewriter cannot parse leaves the body byte for byte as it came.
+pub async fn inject_head<B>(mut inner: B, snippet: &str) -> Injection<B>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
+    let out: Rc<RefCell<Vec<u8>>> = Rc::default();
+    let sink_out = out.clone();
+    let sink: Sink = Box::new(move |chunk: &[u8]| sink_out.borrow_mut().extend_from_slice(chunk));
+    let injected = Rc::new(Cell::new(false));
+    let flag = injected.clone();
+    let snippet = snippet.to_owned();
+    let settings = Settings {
+        element_content_handlers: vec![element!("head", move |el| {
+            // Only the first <head>: a stray second one in a broken page gets nothing.
+            if flag.get() {
+                return Ok(());
             }
-        });
-        let mut done = false;
-        let settings = Settings {
-            element_content_handlers: vec![element!("head", move |el| {
-                // Only the first <head>: a stray second one in a broken page gets nothing.
-                if !done {
-                    el.append(&snippet, ContentType::Html);
-                    done = true;
-                }
-                Ok(())
-            })],
-            ..Settings::new()
-        };
-        Self {
-            inner: Box::pin(inner),
-            rewriter: Some(HtmlRewriter::new(settings, sink)),
-            out,
+            let (snippet, flag) = (snippet.clone(), flag.clone());
+            if let Some(handlers) = el.end_tag_handlers() {
+                let on_end: lol_html::EndTagHandler<'static> = Box::new(move |end| {
+                    end.before(&snippet, ContentType::Html);
+                    flag.set(true);
+                    Ok(())
+                });
+                handlers.push(on_end);
+            }
+            Ok(())
+        })],
+        ..Settings::new()
+    };
+    let mut rewriter = HtmlRewriter::new(settings, sink);
+    let mut seen: VecDeque<Result<Frame<Bytes>, BoxError>> = VecDeque::new();
+    let mut seen_len = 0;
+    let unchanged = |mut seen: VecDeque<_>, last: Option<Result<Frame<Bytes>, BoxError>>, inner| {
+        seen.extend(last);
+        Injection {
+            body: Replay { first: seen, inner },
+            added: None,
         }
+    };
+    loop {
+        let data = match inner.frame().await {
+            None => return unchanged(seen, None, None),
+            Some(Err(e)) => return unchanged(seen, Some(Err(e.into())), None),
+            Some(Ok(frame)) => match frame.into_data() {
+                Ok(data) => data,
+                Err(trailers) => return unchanged(seen, Some(Ok(trailers)), Some(inner)),
+            },
+        };
+        let mut at = 0;
+        while at < data.len() && !injected.get() && seen_len + at < MAX_HEAD {
+            let to = (at + FEED).min(data.len());
+            if rewriter.write(&data[at..to]).is_err() {
+                return unchanged(seen, Some(Ok(Frame::data(data))), Some(inner));
+            }
+            at = to;
+        }
+        if injected.get() {
+            // Ending the rewriter flushes what it held back; the rest of the chunk is unparsed.
+            if rewriter.end().is_err() {
+                return unchanged(seen, Some(Ok(Frame::data(data))), Some(inner));
+            }
+            let mut head = std::mem::take(&mut *out.borrow_mut());
+            let Some(added) = head.len().checked_sub(seen_len + at) else {
+                return unchanged(seen, Some(Ok(Frame::data(data))), Some(inner));
+            };
+            head.extend_from_slice(&data[at..]);
+            return Injection {
+                body: Replay {
+                    first: VecDeque::from([Ok(Frame::data(Bytes::from(head)))]),
+                    inner: Some(inner),
+                },
+                added: Some(added),
+            };
+        }
+        if seen_len + at >= MAX_HEAD {
+            return unchanged(seen, Some(Ok(Frame::data(data))), Some(inner));
+        }
+        seen_len += data.len();
+        seen.push_back(Ok(Frame::data(data)));
     }
 }
 
-impl<B> Body for Injected<B>
+/// Frames already read, then the rest of the body.
+pub struct Replay<B> {
+    first: VecDeque<Result<Frame<Bytes>, BoxError>>,
+    inner: Option<B>,
+}
+
+impl<B> Body for Replay<B>
 where
-    B: Body<Data = Bytes>,
+    B: Body<Data = Bytes> + Unpin,
     B::Error: Into<BoxError>,
 {
     type Data = Bytes;
@@ -148,35 +287,12 @@ where
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        loop {
-            if let Some(chunk) = self.out.borrow_mut().pop_front() {
-                return Poll::Ready(Some(Ok(Frame::data(chunk))));
-            }
-            if self.rewriter.is_none() {
-                return Poll::Ready(None);
-            }
-            match self.inner.as_mut().poll_frame(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e.into()))),
-                Poll::Ready(Some(Ok(frame))) => {
-                    if let Ok(data) = frame.into_data() {
-                        let this = &mut *self;
-                        if let Some(r) = this.rewriter.as_mut()
-                            && let Err(e) = r.write(&data)
-                        {
-                            this.rewriter = None;
-                            return Poll::Ready(Some(Err(e.to_string().into())));
-                        }
-                    }
-                }
-                Poll::Ready(None) => {
-                    if let Some(r) = self.rewriter.take()
-                        && let Err(e) = r.end()
-                    {
-                        return Poll::Ready(Some(Err(e.to_string().into())));
-                    }
-                }
-            }
+        if let Some(f) = self.first.pop_front() {
+            return Poll::Ready(Some(f));
+        }
+        match self.inner.as_mut() {
+            Some(b) => Pin::new(b).poll_frame(cx).map_err(Into::into),
+            None => Poll::Ready(None),
         }
     }
 }

@@ -119,6 +119,11 @@ async fn route(
             html_page("Error", "<p>Algo ha fallado</p>"),
         ),
         (_, "/big") => answer(StatusCode::OK, html, big_page()),
+        // An origin that takes too long to answer (the edge's timeout is shorter in tests).
+        (_, "/lento") => {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            answer(StatusCode::OK, html, html_page("Tarde", "<p>Tarde</p>"))
+        }
         (_, "/app.js") => answer(
             StatusCode::OK,
             "application/javascript",

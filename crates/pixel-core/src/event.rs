@@ -101,9 +101,15 @@ pub struct Consent {
     pub ad_user_data: bool,
     /// The data may be used for ad personalisation (Google's `adPersonalization`).
     pub ad_personalization: bool,
-    /// Limited Data Use (US state privacy laws): Meta `data_processing_options: ["LDU"]`,
-    /// TikTok `limited_data_use: true`.
+    /// Limited Data Use (US state privacy laws) for a customer known to be in California:
+    /// Meta `data_processing_options: ["LDU"]` with California's codes, TikTok
+    /// `limited_data_use: true`.
     pub limited_data_use: bool,
+    /// Limited Data Use wherever the visitor turns out to be in a US state that requires it:
+    /// Meta `["LDU"]` with country and state 0, which tells Meta to locate the visitor itself
+    /// (the edge does not geolocate). What a site that enables LDU gets on its page events.
+    /// TikTok has no such mode and is sent no LDU flag for it.
+    pub ldu_by_location: bool,
 }
 
 impl Default for Consent {
@@ -113,6 +119,7 @@ impl Default for Consent {
             ad_user_data: false,
             ad_personalization: false,
             limited_data_use: false,
+            ldu_by_location: false,
         }
     }
 }
@@ -124,6 +131,7 @@ impl Consent {
             ad_user_data: true,
             ad_personalization: true,
             limited_data_use: false,
+            ldu_by_location: false,
         }
     }
 }

@@ -30,6 +30,10 @@ pub enum ConsentPolicy {
 pub struct ConsentSettings {
     pub cookie: String,
     pub policy: ConsentPolicy,
+    /// Ask Meta to apply Limited Data Use to visitors it locates in US states whose privacy
+    /// laws require it (California among them). Off by default.
+    #[serde(default)]
+    pub limited_data_use: bool,
 }
 
 impl Default for ConsentSettings {
@@ -37,6 +41,7 @@ impl Default for ConsentSettings {
         Self {
             cookie: DEFAULT_CONSENT_COOKIE.into(),
             policy: ConsentPolicy::OptIn,
+            limited_data_use: false,
         }
     }
 }
@@ -274,6 +279,12 @@ fn parse_consent(v: Option<&Value>, errors: &mut Vec<FieldError>) -> ConsentSett
                 "consent.policy",
                 "invalid_value",
                 "must be \"opt-in\" or \"opt-out\"",
+            )),
+            ("limitedDataUse", Value::Bool(b)) => consent.limited_data_use = *b,
+            ("limitedDataUse", _) => errors.push(FieldError::new(
+                "consent.limitedDataUse",
+                "invalid_type",
+                "must be true or false",
             )),
             (other, _) => errors.push(FieldError::new(
                 format!("consent.{other}"),

@@ -141,6 +141,11 @@ impl MetaTarget {
             ev["data_processing_options"] = json!(["LDU"]);
             ev["data_processing_options_country"] = json!(1);
             ev["data_processing_options_state"] = json!(1000);
+        } else if e.consent.ldu_by_location {
+            // Country and state 0: Meta locates the visitor and applies LDU where required.
+            ev["data_processing_options"] = json!(["LDU"]);
+            ev["data_processing_options_country"] = json!(0);
+            ev["data_processing_options_state"] = json!(0);
         } else {
             ev["data_processing_options"] = json!([]);
         }

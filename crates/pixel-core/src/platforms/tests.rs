@@ -312,6 +312,22 @@ fn limited_data_use_reaches_meta_and_tiktok() {
 }
 
 #[test]
+fn ldu_by_location_lets_meta_locate_the_visitor() {
+    let mut e = purchase();
+    e.consent.ldu_by_location = true;
+    let m = &meta().build(&[e.clone()], &SendMode::Live, NOW)[0].body["data"][0];
+    assert_eq!(m["data_processing_options"], serde_json::json!(["LDU"]));
+    assert_eq!(m["data_processing_options_country"], 0);
+    assert_eq!(m["data_processing_options_state"], 0);
+    // TikTok has no located mode: no flag that would restrict every visitor.
+    let t = &tiktok(&[]).build(&[e.clone()], &SendMode::Live, NOW)[0].body["data"][0];
+    assert_eq!(t["limited_data_use"], false);
+    e.consent.ldu_by_location = false;
+    let m = &meta().build(&[e], &SendMode::Live, NOW)[0].body["data"][0];
+    assert_eq!(m["data_processing_options"], serde_json::json!([]));
+}
+
+#[test]
 fn bisect_and_fbc_removal_prepare_the_resend() {
     let events: Vec<Event> = (0..5).map(|_| purchase()).collect();
     let (a, b) = bisect(&events);

@@ -36,13 +36,18 @@ fn a_site_needs_only_its_origin() {
     assert_eq!(site.origin_url, "https://origen.example.com");
     assert_eq!(site.consent, ConsentSettings::default());
     assert_eq!(site.rules, SiteRules::default());
+    assert!(!site.consent.limited_data_use, "LDU is opt-in per site");
+    let ldu = validate_site(&json!({"originUrl": "https://o.example.com",
+        "consent": {"limitedDataUse": true}}))
+    .unwrap();
+    assert!(ldu.consent.limited_data_use);
 }
 
 #[test]
 fn every_bad_field_is_named() {
     let errors = validate_site(&json!({
         "originUrl": "ftp://x",
-        "consent": {"cookie": "bad cookie", "policy": "maybe", "extra": 1},
+        "consent": {"cookie": "bad cookie", "policy": "maybe", "extra": 1, "limitedDataUse": "yes"},
         "rules": {"leadPaths": ["contacto", "/ok"], "weird": []},
         "color": "red"
     }))
@@ -54,6 +59,7 @@ fn every_bad_field_is_named() {
         "consent.cookie",
         "consent.policy",
         "consent.extra",
+        "consent.limitedDataUse",
         "rules.leadPaths[0]",
         "rules.weird",
     ] {

@@ -79,7 +79,7 @@ async fn bad_or_stale_signatures_are_refused() {
         )
         .await;
     assert_eq!(unsigned.status, 401);
-    assert_eq!(edge.tracked(), 0);
+    assert_eq!(edge.tracked().await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
