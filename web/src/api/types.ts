@@ -76,6 +76,12 @@ export interface TrackingConfig {
   testEventCode?: string | null;
   loginCustomerId?: string | null;
   conversionActions?: Partial<Record<StandardEvent, string>> | null;
+  /** The edge also injects this platform's browser pixel, with the server event's id (off by default). */
+  browserPixel: boolean;
+  /** Google only: the Google tag the browser pixel loads (`AW-123456789`), null until set. */
+  googleTagId?: string | null;
+  /** Google only: the gtag conversion label per standard event. */
+  conversionLabels?: Partial<Record<StandardEvent, string>> | null;
 }
 
 export interface CreateConfigBody {
@@ -87,12 +93,25 @@ export interface CreateConfigBody {
   testEventCode?: string;
   loginCustomerId?: string;
   conversionActions?: Partial<Record<StandardEvent, string>>;
+  browserPixel?: boolean;
+  /** Google only; null clears it. */
+  googleTagId?: string | null;
+  /** Google only; null removes every label. */
+  conversionLabels?: Partial<Record<StandardEvent, string>> | null;
 }
 
 export type UpdateConfigBody = Partial<
   Pick<
     CreateConfigBody,
-    'apiAccessToken' | 'trackedEvents' | 'eventMappings' | 'testEventCode' | 'loginCustomerId' | 'conversionActions'
+    | 'apiAccessToken'
+    | 'trackedEvents'
+    | 'eventMappings'
+    | 'testEventCode'
+    | 'loginCustomerId'
+    | 'conversionActions'
+    | 'browserPixel'
+    | 'googleTagId'
+    | 'conversionLabels'
   >
 > & { isActive?: boolean };
 

@@ -8,6 +8,7 @@ function card(overrides: Partial<PixelConfigCardProps> = {}, config = metaConfig
   const props: PixelConfigCardProps = {
     config,
     onToggleStatus: vi.fn().mockResolvedValue(undefined),
+    onToggleBrowserPixel: vi.fn().mockResolvedValue(undefined),
     onEdit: vi.fn(),
     onViewLogs: vi.fn(),
     onSendTest: vi.fn().mockResolvedValue({ delivered: true, responseCode: 200 }),
@@ -39,9 +40,45 @@ describe('PixelConfigCard', () => {
   it('calls onToggleStatus(id, newStatus) and explains a failure', async () => {
     const onToggleStatus = vi.fn().mockRejectedValue(new Error('500'));
     const { user } = card({ onToggleStatus });
-    await user.click(screen.getByRole('switch'));
+    await user.click(screen.getByRole('switch', { name: S.card.toggleLabel('Meta', '1234567890123') }));
     expect(onToggleStatus).toHaveBeenCalledWith('cfg-meta-1', false);
-    expect(await screen.findByRole('alert')).toHaveTextContent(S.card.toggleFailed);
+    expect(await screen.findByText(S.card.toggleFailed)).toHaveAttribute('role', 'alert');
+  });
+
+  it('switches the browser pixel with onToggleBrowserPixel(id, on) and explains a failure', async () => {
+    const onToggleBrowserPixel = vi.fn().mockRejectedValue(new Error('500'));
+    const { user, props } = card({ onToggleBrowserPixel });
+    const browser = screen.getByRole('switch', { name: S.card.browserPixelLabel('Meta', '1234567890123') });
+    expect(browser).not.toBeChecked();
+    expect(screen.getByText(S.card.browserPixelOff)).toBeInTheDocument();
+    await user.click(browser);
+    expect(onToggleBrowserPixel).toHaveBeenCalledWith('cfg-meta-1', true);
+    expect(props.onToggleStatus).not.toHaveBeenCalled();
+    expect(await screen.findByText(S.card.browserPixelFailed)).toHaveAttribute('role', 'alert');
+  });
+
+  it('asks for the Google tag id before switching a Google browser pixel on', async () => {
+    const google = metaConfig({ platform: 'Google', pixelId: '1234567890', googleTagId: null });
+    const { user, props } = card({}, google);
+    await user.click(screen.getByRole('switch', { name: S.card.browserPixelLabel('Google', '1234567890') }));
+    expect(await screen.findByText(S.card.browserPixelNeedsTag)).toBeInTheDocument();
+    expect(props.onToggleBrowserPixel).not.toHaveBeenCalled();
+  });
+
+  it('says the tag id is missing when the server refuses the switch for it', async () => {
+    const refusal = Object.assign(new Error('400'), {
+      isAxiosError: true,
+      response: {
+        status: 400,
+        data: { error: { code: 'invalid_request', message: 'x', details: [{ field: 'googleTagId', message: 'required' }] } },
+      },
+    });
+    const onToggleBrowserPixel = vi.fn().mockRejectedValue(refusal);
+    const google = metaConfig({ platform: 'Google', pixelId: '1234567890', googleTagId: 'AW-123456789' });
+    const { user } = card({ onToggleBrowserPixel }, google);
+    await user.click(screen.getByRole('switch', { name: S.card.browserPixelLabel('Google', '1234567890') }));
+    expect(onToggleBrowserPixel).toHaveBeenCalledWith('cfg-meta-1', true);
+    expect(await screen.findByText(S.card.browserPixelNeedsTag)).toBeInTheDocument();
   });
 
   it('asks before deleting and deletes only on confirmation', async () => {

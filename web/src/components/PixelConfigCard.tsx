@@ -12,6 +12,8 @@ export interface PixelConfigCardProps {
   config: TrackingConfig;
   /** Optimistic in the caller's cache; a rejection means it was rolled back. */
   onToggleStatus: (id: string, newStatus: boolean) => Promise<unknown>;
+  /** Same contract as onToggleStatus, for the browser pixel. */
+  onToggleBrowserPixel: (id: string, on: boolean) => Promise<unknown>;
   onEdit: (config: TrackingConfig) => void;
   onViewLogs: (config: TrackingConfig) => void;
   onSendTest: (id: string) => Promise<TestEventResult>;
@@ -20,8 +22,17 @@ export interface PixelConfigCardProps {
 
 type TestState = { kind: 'idle' } | { kind: 'sending' } | { kind: 'ok'; text: string } | { kind: 'failed'; text: string };
 
-export function PixelConfigCard({ config, onToggleStatus, onEdit, onViewLogs, onSendTest, onDelete }: PixelConfigCardProps) {
+export function PixelConfigCard({
+  config,
+  onToggleStatus,
+  onToggleBrowserPixel,
+  onEdit,
+  onViewLogs,
+  onSendTest,
+  onDelete,
+}: PixelConfigCardProps) {
   const [toggleError, setToggleError] = useState<string | null>(null);
+  const [browserError, setBrowserError] = useState<string | null>(null);
   const [test, setTest] = useState<TestState>({ kind: 'idle' });
   const [confirming, setConfirming] = useState(false);
   const [deleting, setDeleting] = useState(false);
@@ -35,6 +46,20 @@ export function PixelConfigCard({ config, onToggleStatus, onEdit, onViewLogs, on
       await onToggleStatus(config.id, next);
     } catch {
       setToggleError(S.card.toggleFailed);
+    }
+  };
+
+  const toggleBrowserPixel = async (next: boolean) => {
+    setBrowserError(null);
+    // Google's browser pixel is its tag: without the id the server refuses, so say what to do first.
+    if (next && config.platform === 'Google' && !config.googleTagId) {
+      setBrowserError(S.card.browserPixelNeedsTag);
+      return;
+    }
+    try {
+      await onToggleBrowserPixel(config.id, next);
+    } catch (e) {
+      setBrowserError(toApiError(e).fields.googleTagId ? S.card.browserPixelNeedsTag : S.card.browserPixelFailed);
     }
   };
 
@@ -100,6 +125,20 @@ export function PixelConfigCard({ config, onToggleStatus, onEdit, onViewLogs, on
       </div>
       <p role="alert" className="field-error">
         {toggleError ?? ''}
+      </p>
+      <div className="card-switch">
+        <Switch
+          checked={config.browserPixel}
+          onChange={toggleBrowserPixel}
+          aria-label={S.card.browserPixelLabel(config.platform, config.pixelId)}
+          className={`switch${config.browserPixel ? ' on' : ''}`}
+        >
+          <span className="switch-knob" aria-hidden="true" />
+        </Switch>
+        <span aria-hidden="true">{config.browserPixel ? S.card.browserPixelOn : S.card.browserPixelOff}</span>
+      </div>
+      <p role="alert" className="field-error">
+        {browserError ?? ''}
       </p>
 
       <p className="card-last">

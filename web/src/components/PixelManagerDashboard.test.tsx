@@ -85,13 +85,29 @@ describe('PixelManagerDashboard', () => {
       return [204];
     });
     h.render(<PixelManagerDashboard />);
-    const toggle = await screen.findByRole('switch');
+    const toggle = await screen.findByRole('switch', { name: S.card.toggleLabel('Meta', '1234567890123') });
     await h.user.click(toggle);
     await waitFor(() => expect(toggle).not.toBeChecked());
     const card = screen.getByRole('article');
     await h.user.click(within(card).getByRole('button', { name: S.card.delete }));
     await h.user.click(await screen.findByRole('button', { name: S.confirmDelete.confirm }));
     expect(await screen.findByRole('heading', { name: S.app.emptyTitle })).toBeInTheDocument();
+  });
+
+  it('switches the browser pixel of a card through the API', async () => {
+    const h = mount();
+    let list = [metaConfig()];
+    h.mock.onGet('/tracking-configs').reply(() => [200, list]);
+    h.mock.onPatch('/tracking-configs/cfg-meta-1').reply((req) => {
+      list = [metaConfig(JSON.parse(req.data as string))];
+      return [200, list[0]];
+    });
+    h.render(<PixelManagerDashboard />);
+    const browser = await screen.findByRole('switch', { name: S.card.browserPixelLabel('Meta', '1234567890123') });
+    await h.user.click(browser);
+    await waitFor(() => expect(browser).toBeChecked());
+    expect(JSON.parse(h.mock.history.patch[0]!.data as string)).toEqual({ browserPixel: true });
+    expect(screen.getByRole('switch', { name: S.card.toggleLabel('Meta', '1234567890123') })).toBeChecked();
   });
 
   it('opens the logs of a config with its dead letters', async () => {

@@ -14,7 +14,8 @@ import { LogsDialog } from './LogsDialog';
 import { PixelConfigCard } from './PixelConfigCard';
 
 export function PixelManagerDashboard() {
-  const { data, isLoading, isError, error, refetch, updatePixelStatus, deletePixel } = usePixelConfigurations();
+  const { data, isLoading, isError, error, refetch, updatePixelStatus, updatePixelBrowserPixel, deletePixel } =
+    usePixelConfigurations();
   const http = useApi();
   const qc = useQueryClient();
   const [modal, setModal] = useState<{ open: boolean; config: TrackingConfig | null }>({ open: false, config: null });
@@ -86,6 +87,7 @@ export function PixelManagerDashboard() {
                   <PixelConfigCard
                     config={config}
                     onToggleStatus={updatePixelStatus}
+                    onToggleBrowserPixel={updatePixelBrowserPixel}
                     onEdit={(c) => setModal({ open: true, config: c })}
                     onViewLogs={setLogsFor}
                     onSendTest={sendTest}

@@ -78,6 +78,27 @@ describe('usePixelConfigurations', () => {
     await expect(done).rejects.toBeTruthy();
   });
 
+  it('switches the browser pixel optimistically with a PATCH of that field alone, rolled back on refusal', async () => {
+    const { hook, mock, qc, freezeServer } = mount([metaConfig()]);
+    await waitFor(() => expect(hook.result.current.data).toHaveLength(1));
+    freezeServer();
+    const answer = deferred<[number, unknown]>();
+    mock.onPatch(`${CONFIGS}/cfg-meta-1`).reply(() => answer.promise);
+
+    let done!: Promise<unknown>;
+    act(() => {
+      done = hook.result.current.updatePixelBrowserPixel('cfg-meta-1', true);
+    });
+    await waitFor(() => expect(cached(qc)?.[0]?.browserPixel).toBe(true));
+    expect(cached(qc)?.[0]?.isActive).toBe(true);
+    expect(JSON.parse(mock.history.patch[0]!.data as string)).toEqual({ browserPixel: true });
+    answer.resolve([400, { error: { code: 'invalid_request', message: 'x' } }]);
+    await act(async () => {
+      await done.catch(() => undefined);
+    });
+    await waitFor(() => expect(cached(qc)?.[0]?.browserPixel).toBe(false));
+  });
+
   it('adds to the cache and refetches after a create', async () => {
     const { hook, mock, qc, serve } = mount([]);
     await waitFor(() => expect(hook.result.current.data).toEqual([]));

@@ -1,4 +1,4 @@
-// react-query over the tracking-configs endpoints: the list, and the four mutations the
+// react-query over the tracking-configs endpoints: the list, and the mutations the
 // dashboard needs, each keeping the cached list right (optimistic toggle, invalidation).
 import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useApi } from '../api/ApiContext';
@@ -7,6 +7,8 @@ import type { CreateConfigBody, TrackingConfig, UpdateConfigBody } from '../api/
 
 export const CONFIGS_KEY = ['tracking-configs'] as const;
 export const STATS_KEY = ['tracking-stats'] as const;
+
+type Switches = Pick<TrackingConfig, 'isActive'> | Pick<TrackingConfig, 'browserPixel'>;
 
 function replaceIn(qc: QueryClient, updated: TrackingConfig) {
   qc.setQueryData<TrackingConfig[]>(CONFIGS_KEY, (old) => {
@@ -33,13 +35,14 @@ export function usePixelConfigurations() {
     onSettled: invalidate,
   });
 
+  // The card's switches (sending on/off, browser pixel on/off): optimistic, rolled back on error.
   const status = useMutation({
-    mutationFn: ({ id, isActive }: { id: string; isActive: boolean }) => api.updateConfig(http, id, { isActive }),
-    onMutate: async ({ id, isActive }) => {
+    mutationFn: ({ id, change }: { id: string; change: Switches }) => api.updateConfig(http, id, change),
+    onMutate: async ({ id, change }) => {
       // Stop a refetch in flight from overwriting the optimistic value.
       await qc.cancelQueries({ queryKey: CONFIGS_KEY });
       const previous = qc.getQueryData<TrackingConfig[]>(CONFIGS_KEY);
-      qc.setQueryData<TrackingConfig[]>(CONFIGS_KEY, (old) => old?.map((c) => (c.id === id ? { ...c, isActive } : c)));
+      qc.setQueryData<TrackingConfig[]>(CONFIGS_KEY, (old) => old?.map((c) => (c.id === id ? { ...c, ...change } : c)));
       return { previous };
     },
     onError: (_error, _vars, context) => {
@@ -73,7 +76,8 @@ export function usePixelConfigurations() {
     error: query.error,
     refetch: query.refetch,
     addPixel: (body: CreateConfigBody) => add.mutateAsync(body),
-    updatePixelStatus: (id: string, isActive: boolean) => status.mutateAsync({ id, isActive }),
+    updatePixelStatus: (id: string, isActive: boolean) => status.mutateAsync({ id, change: { isActive } }),
+    updatePixelBrowserPixel: (id: string, browserPixel: boolean) => status.mutateAsync({ id, change: { browserPixel } }),
     updatePixel: (id: string, body: UpdateConfigBody) => update.mutateAsync({ id, body }),
     deletePixel: (id: string) => remove.mutateAsync(id),
   };

@@ -36,6 +36,7 @@ export function metaConfig(overrides: Partial<TrackingConfig> = {}): TrackingCon
     eventMappings: { 'cliente.pago_exitoso': 'PURCHASE', 'lead.registrado': 'LEAD' },
     health: { status: 'ok', lastError: null },
     lastEvent: { time: '2026-11-27T09:30:00Z', status: 'success' },
+    browserPixel: false,
     ...overrides,
   };
 }

@@ -89,7 +89,7 @@ function ModalBody({
 
   const validate = async (values: PixelFormValues): Promise<FormikErrors<PixelFormValues>> => {
     try {
-      await schemaFor(step, mode, values.platform).validate(values, { abortEarly: false });
+      await schemaFor(step, mode, values.platform, values.browserPixel).validate(values, { abortEarly: false });
       return {};
     } catch (e) {
       return yupToFormErrors(e);

@@ -2,6 +2,7 @@ import { useFormikContext } from 'formik';
 import type { Platform } from '../../api/types';
 import { S } from '../../strings';
 import { Field } from '../Field';
+import { BrowserPixelFields } from './BrowserPixelFields';
 import { selectedEvents, type Mode, type PixelFormValues } from './schema';
 
 const F = S.modal.fields;
@@ -89,6 +90,7 @@ export function CredentialsStep({ mode, serverErrors, focusToken }: Props) {
           />
         </>
       )}
+      <BrowserPixelFields serverErrors={serverErrors} />
     </div>
   );
 }

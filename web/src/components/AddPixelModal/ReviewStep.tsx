@@ -16,6 +16,8 @@ export function ReviewStep() {
         <dd>{values.pixelId}</dd>
         <dt>{S.modal.reviewEvents}</dt>
         <dd>{selectedEvents(values).map((e) => S.events.label[e]).join(', ')}</dd>
+        <dt>{S.modal.reviewBrowserPixel}</dt>
+        <dd>{values.browserPixel ? S.modal.reviewYes : S.modal.reviewNo}</dd>
       </dl>
     </div>
   );

@@ -35,6 +35,12 @@ export interface PixelFormValues {
   conversionActions: Partial<Record<StandardEvent, string>>;
   /** TrainerERP event → whether to send it, and as which standard event. */
   mappings: Record<string, MappingRow>;
+  /** The edge also injects the platform's browser pixel (off by default: a site's own pixel would double count). */
+  browserPixel: boolean;
+  /** Google, with the browser pixel: the Google tag id (AW-123456789). */
+  googleTagId: string;
+  /** Google, with the browser pixel: the gtag conversion label per standard event. */
+  conversionLabels: Partial<Record<StandardEvent, string>>;
 }
 
 export const TRAINER_EVENTS = Object.keys(DEFAULT_EVENT_MAPPINGS);
@@ -50,6 +56,9 @@ export function emptyValues(): PixelFormValues {
     mappings: Object.fromEntries(
       Object.entries(DEFAULT_EVENT_MAPPINGS).map(([trainer, event]) => [trainer, { send: true, event }]),
     ),
+    browserPixel: false,
+    googleTagId: '',
+    conversionLabels: {},
   };
 }
 
@@ -69,6 +78,9 @@ export function valuesFromConfig(config: TrackingConfig): PixelFormValues {
     testEventCode: config.testEventCode ?? '',
     conversionActions: { ...(config.conversionActions ?? {}) },
     mappings,
+    browserPixel: config.browserPixel ?? false,
+    googleTagId: config.googleTagId ?? '',
+    conversionLabels: { ...(config.conversionLabels ?? {}) },
   };
 }
 
@@ -88,6 +100,8 @@ const formatCustomerId = (s: string) => {
 export const META_PIXEL_ID = /^\d{10,20}$/;
 export const TIKTOK_PIXEL_CODE = /^[A-Z0-9]{12,32}$/;
 export const GOOGLE_CUSTOMER_ID = /^(\d{3}-\d{3}-\d{4}|\d{10})$/;
+export const GOOGLE_TAG_ID = /^AW-\d{6,12}$/;
+export const CONVERSION_LABEL = /^[A-Za-z0-9_-]{1,64}$/;
 const V = S.modal.validation;
 
 // No yup default (English) message may reach the user.
@@ -104,7 +118,32 @@ function tokenRule(mode: Mode) {
   return mode === 'create' ? base.required(V.required) : base;
 }
 
-function credentialsSchema(mode: Mode, platform: Platform | '') {
+/** Google's browser tag: checked only while the switch is on, since the fields are hidden otherwise. */
+function googleTagRules(browserPixel: boolean): yup.ObjectShape {
+  if (!browserPixel) return {};
+  return {
+    googleTagId: yup
+      .string()
+      .trim()
+      .required(V.googleTagIdRequired)
+      .test('tag', V.googleTagId, (v) => !v || GOOGLE_TAG_ID.test(v)),
+    conversionLabels: yup.lazy((obj: Record<string, string> | undefined) =>
+      yup.object(
+        Object.fromEntries(
+          Object.keys(obj ?? {}).map((k) => [
+            k,
+            yup
+              .string()
+              .trim()
+              .test('label', V.conversionLabel, (v) => !v || CONVERSION_LABEL.test(v)),
+          ]),
+        ),
+      ),
+    ),
+  };
+}
+
+function credentialsSchema(mode: Mode, platform: Platform | '', browserPixel: boolean) {
   const common = { token: tokenRule(mode), testEventCode: yup.string().trim().max(64) };
   switch (platform) {
     case 'Meta':
@@ -147,18 +186,19 @@ function credentialsSchema(mode: Mode, platform: Platform | '') {
               Object.values((o ?? {}) as Record<string, string | undefined>).some((v) => !!v?.trim()),
             ),
         ),
+        ...googleTagRules(browserPixel),
       });
     default:
       return yup.object({});
   }
 }
 
-export function schemaFor(step: StepId, mode: Mode, platform: Platform | '') {
+export function schemaFor(step: StepId, mode: Mode, platform: Platform | '', browserPixel = false) {
   switch (step) {
     case 'platform':
       return yup.object({ platform: yup.string().required(V.required).oneOf(['Meta', 'Google', 'TikTok'], V.required) });
     case 'credentials':
-      return credentialsSchema(mode, platform);
+      return credentialsSchema(mode, platform, browserPixel);
     case 'events':
       return yup.object({
         mappings: yup
@@ -171,7 +211,7 @@ export function schemaFor(step: StepId, mode: Mode, platform: Platform | '') {
 }
 
 /** For Google, an event is sent only when it has a conversion action. */
-function trackedFor(values: PixelFormValues): StandardEvent[] {
+export function trackedFor(values: PixelFormValues): StandardEvent[] {
   const events = selectedEvents(values);
   if (values.platform !== 'Google') return events;
   return events.filter((e) => (values.conversionActions[e] ?? '').trim() !== '');
@@ -192,6 +232,16 @@ function actionsFor(values: PixelFormValues): Partial<Record<StandardEvent, stri
   return out;
 }
 
+/** The labels of the tracked events that have one: a label for an untracked event would be unused. */
+function labelsFor(values: PixelFormValues): Partial<Record<StandardEvent, string>> {
+  const out: Partial<Record<StandardEvent, string>> = {};
+  for (const e of trackedFor(values)) {
+    const label = (values.conversionLabels[e] ?? '').trim();
+    if (label) out[e] = label;
+  }
+  return out;
+}
+
 export function toCreateBody(values: PixelFormValues): CreateConfigBody {
   const platform = values.platform as Platform;
   const body: CreateConfigBody = {
@@ -200,10 +250,17 @@ export function toCreateBody(values: PixelFormValues): CreateConfigBody {
     apiAccessToken: values.token.trim(),
     trackedEvents: trackedFor(values),
     eventMappings: mappingsFor(values),
+    browserPixel: values.browserPixel,
   };
   if (platform === 'Google') {
     body.conversionActions = actionsFor(values);
     if (values.loginCustomerId.trim()) body.loginCustomerId = digitsOnly(values.loginCustomerId);
+    // The tag fields are shown only with the browser pixel on; hidden values are not sent.
+    if (values.browserPixel) {
+      body.googleTagId = values.googleTagId.trim();
+      const labels = labelsFor(values);
+      if (Object.keys(labels).length > 0) body.conversionLabels = labels;
+    }
   } else if (values.testEventCode.trim()) {
     body.testEventCode = values.testEventCode.trim();
   }
@@ -214,11 +271,18 @@ export function toCreateBody(values: PixelFormValues): CreateConfigBody {
 export function toUpdateBody(values: PixelFormValues, initial: PixelFormValues): UpdateConfigBody {
   const body: UpdateConfigBody = { trackedEvents: trackedFor(values), eventMappings: mappingsFor(values) };
   if (values.token.trim()) body.apiAccessToken = values.token.trim();
+  if (values.browserPixel !== initial.browserPixel) body.browserPixel = values.browserPixel;
   if (values.platform === 'Google') {
     const actions = actionsFor(values);
     if (JSON.stringify(actions) !== JSON.stringify(actionsFor(initial))) body.conversionActions = actions;
     if (values.loginCustomerId.trim() !== initial.loginCustomerId.trim())
       body.loginCustomerId = digitsOnly(values.loginCustomerId);
+    // Switched off, the stored tag and labels stay for the next time it is switched on.
+    if (values.browserPixel) {
+      if (values.googleTagId.trim() !== initial.googleTagId.trim()) body.googleTagId = values.googleTagId.trim();
+      const labels = labelsFor(values);
+      if (JSON.stringify(labels) !== JSON.stringify(labelsFor(initial))) body.conversionLabels = labels;
+    }
   } else if (values.testEventCode.trim() !== initial.testEventCode.trim()) {
     body.testEventCode = values.testEventCode.trim();
   }
@@ -233,6 +297,12 @@ export function formFieldFor(apiField: string): { field: string; step: StepId } 
   if (f === 'apiAccessToken' || f === 'refreshToken' || f === 'oauthRefreshToken') return { field: 'token', step: 'credentials' };
   if (f === 'loginCustomerId') return { field: 'loginCustomerId', step: 'credentials' };
   if (f === 'testEventCode') return { field: 'testEventCode', step: 'credentials' };
+  if (f === 'browserPixel') return { field: 'browserPixel', step: 'credentials' };
+  if (f === 'googleTagId') return { field: 'googleTagId', step: 'credentials' };
+  if (f.startsWith('conversionLabels')) {
+    const key = f.split(/[.[\]]/).filter(Boolean)[1];
+    return { field: key ? `conversionLabels.${key}` : 'conversionLabels', step: 'credentials' };
+  }
   if (f.startsWith('conversionActions')) {
     const key = f.split(/[.[\]]/).filter(Boolean)[1];
     return { field: key ? `conversionActions.${key}` : 'conversionActions', step: 'credentials' };
