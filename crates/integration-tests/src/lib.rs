@@ -5,7 +5,8 @@ pub mod client;
 pub mod origin;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use base64::Engine;
 pub use client::{Answer, Client};
@@ -30,7 +31,8 @@ pub fn repo_root() -> PathBuf {
 /// A running app: host + mock platforms.
 pub struct App {
     pub host: testhost::RunningHost,
-    pub mock: MockServer,
+    /// Shared, so an app started again (a restart) talks to the same mock.
+    pub mock: Arc<MockServer>,
     pub client: Client,
 }
 
@@ -45,6 +47,15 @@ impl App {
         let mock = mock_platforms::spawn(loopback())
             .await
             .expect("start mock platforms");
+        Self::start_on(Arc::new(mock), extra, testhost::KvBackend::Memory).await
+    }
+
+    /// The app on an existing mock, with extra variables and the given stores.
+    pub async fn start_on(
+        mock: Arc<MockServer>,
+        extra: &[(&str, &str)],
+        kv: testhost::KvBackend,
+    ) -> App {
         let url = mock.url();
         let mut variables: Vec<(String, String)> = vec![
             ("auth_jwt_secret".into(), JWT_SECRET.into()),
@@ -66,7 +77,7 @@ impl App {
             variables,
             // No SPIN_VARIABLE_* from the developer's shell leaks into a test.
             env: Some(Default::default()),
-            kv: testhost::KvBackend::Memory,
+            kv,
         };
         let host = testhost::start(config, loopback())
             .await
@@ -83,6 +94,22 @@ impl App {
     /// A bearer token for a trainer admin of `tenant`.
     pub fn token(&self, tenant: &str) -> String {
         token_for(tenant, "trainer_admin", 3600)
+    }
+}
+
+/// SQLite stores as `spin up --runtime-config-file` keeps them, one file per label in `dir`
+/// (`default` included, so nothing is written next to the repository's `spin.toml`): what
+/// survives a restart.
+pub fn sqlite_stores(dir: &Path) -> testhost::KvBackend {
+    std::fs::create_dir_all(dir).expect("create the stores' directory");
+    let config: String = ["default", "configs", "queue", "logs", "stats"]
+        .iter()
+        .map(|l| format!("[key_value_store.{l}]\ntype = \"spin\"\npath = \"{l}.db\"\n\n"))
+        .collect();
+    let file = dir.join("runtime-config.toml");
+    std::fs::write(&file, config).expect("write the runtime config");
+    testhost::KvBackend::Sqlite {
+        runtime_config: Some(file),
     }
 }
 

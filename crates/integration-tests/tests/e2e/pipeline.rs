@@ -13,6 +13,7 @@ use mock_platforms::{Fault, Platform};
 use serde_json::{Value, json};
 
 mod platforms;
+mod restart;
 
 const CONFIGS: &str = "/api/v1/marketing/tracking-configs";
 const TICK: &str = "/api/v1/marketing/dispatcher/tick";

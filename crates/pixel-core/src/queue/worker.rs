@@ -14,8 +14,10 @@ use serde::{Deserialize, Serialize};
 use crate::kv::{KvError, KvStore};
 use crate::schema;
 
-/// A worker that stops renewing is replaced after this.
-pub const TTL_MS: i64 = 30_000;
+/// A worker that stops renewing is replaced after this: also how long work waits after a
+/// crash took the worker down with its lease still live (the next wake after it starts one).
+/// Holders renew at half-life, between passes.
+pub const TTL_MS: i64 = 10_000;
 
 #[derive(Serialize, Deserialize)]
 struct WorkerLease {
