@@ -98,7 +98,10 @@ schemas = {
       "properties": {"host": {"type": "string"}, "originUrl": {"type": "string"},
           "consent": ref("Consent"), "rules": ref("SiteRules"), "createdAt": TS, "updatedAt": TS}},
   "Consent": {"type": "object", "additionalProperties": False, "properties": {
-          "cookie": {"type": "string"}, "policy": {"type": "string", "enum": ["opt-in", "opt-out"]}}},
+          "cookie": {"type": "string"}, "policy": {"type": "string", "enum": ["opt-in", "opt-out"]},
+          "limitedDataUse": {"type": "boolean", "description":
+              "Ask Meta to apply Limited Data Use to visitors it locates in US states whose privacy laws "
+              "require it, California among them (data_processing_options LDU with country and state 0)"}}},
   "SiteRules": {"type": "object", "additionalProperties": False, "properties": {
           k: {"type": "array", "items": {"type": "string"}} for k in
           ["contentPaths", "leadPaths", "checkoutPaths", "thankYouPaths"]}},
