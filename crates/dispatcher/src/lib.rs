@@ -75,6 +75,12 @@ fn wake() -> Resp {
         };
         let client = Client::new(&endpoints, &keyring, &stores.configs);
         worker::work(&stores, &client, &owner, random).await;
+        // Housekeeping off the delivery path: expired idempotency claims, a few times a day.
+        match pixel_core::queue::sweep_if_due(&stores, host::now_ms() as i64).await {
+            Ok(Some(n)) if n > 0 => eprintln!("dispatcher: swept {n} expired dedup claims"),
+            Ok(_) => {}
+            Err(e) => eprintln!("dispatcher: dedup sweep: {e}"),
+        }
     });
     api::json_response(StatusCode::ACCEPTED, &json!({ "woken": true }))
 }

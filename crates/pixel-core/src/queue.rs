@@ -419,8 +419,34 @@ pub async fn try_wake<S: KvStore>(
     now_ms: i64,
     min_interval_ms: i64,
 ) -> Result<bool, QueueError> {
+    once_per(&stores.queue, schema::WAKE_KEY, now_ms, min_interval_ms).await
+}
+
+/// How often expired dedup claims are swept out of `logs`.
+pub const SWEEP_INTERVAL_MS: i64 = 6 * 3_600_000;
+
+/// [`sweep_expired_dedup`] if no one did in the last [`SWEEP_INTERVAL_MS`] (compare-and-swap on
+/// `sweep`): what a dispatcher worker calls when it ends its duty. `None` when not due.
+pub async fn sweep_if_due<S: KvStore>(
+    stores: &Stores<S>,
+    now_ms: i64,
+) -> Result<Option<usize>, QueueError> {
+    if !once_per(&stores.queue, schema::SWEEP_KEY, now_ms, SWEEP_INTERVAL_MS).await? {
+        return Ok(None);
+    }
+    sweep_expired_dedup(stores, now_ms).await.map(Some)
+}
+
+/// `true` for at most one caller per `min_interval_ms` across all instances: the time of the
+/// last `true` is kept in `key` and replaced by compare-and-swap.
+async fn once_per<S: KvStore>(
+    q: &S,
+    key: &str,
+    now_ms: i64,
+    min_interval_ms: i64,
+) -> Result<bool, QueueError> {
     let now = now_ms.to_string();
-    let old = stores.queue.get(schema::WAKE_KEY).await?;
+    let old = q.get(key).await?;
     if let Some(old) = &old {
         let last = std::str::from_utf8(old)
             .ok()
@@ -429,9 +455,7 @@ pub async fn try_wake<S: KvStore>(
             return Ok(false);
         }
     }
-    Ok(stores
-        .queue
-        .compare_and_swap(schema::WAKE_KEY, old.as_deref(), now.as_bytes())
+    Ok(q.compare_and_swap(key, old.as_deref(), now.as_bytes())
         .await?)
 }
 

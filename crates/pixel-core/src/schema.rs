@@ -111,6 +111,9 @@ pub const WAKE_KEY: &str = "wake";
 /// The dispatcher worker's lease (see `queue::worker`).
 pub const WORKER_KEY: &str = "worker";
 
+/// When expired dedup claims were last swept (Unix ms): at most one sweep per interval.
+pub const SWEEP_KEY: &str = "sweep";
+
 /// A key of the queue store, parsed; anything else (corrupt or foreign) is `Other` and skipped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QueueKey {

@@ -451,6 +451,25 @@ fn expired_dedup_claims_are_swept() {
 }
 
 #[test]
+fn the_sweep_runs_once_per_interval_across_dispatchers() {
+    let s = Stores::memory();
+    enq(&s, "old", &["a"], 0);
+    let t = DEDUP_WINDOW_MS + 1;
+    assert_eq!(block_on(sweep_if_due(&s, t)).unwrap(), Some(1));
+    enq(&s, "old2", &["a"], 1);
+    assert_eq!(
+        block_on(sweep_if_due(&s, t + 1)).unwrap(),
+        None,
+        "swept just now"
+    );
+    assert_eq!(
+        block_on(sweep_if_due(&s, t + SWEEP_INTERVAL_MS)).unwrap(),
+        Some(1),
+        "due again after the interval"
+    );
+}
+
+#[test]
 fn an_extended_lease_is_not_taken_over() {
     let s = Stores::memory();
     enq(&s, "ev1", &["a"], 0);

@@ -94,23 +94,28 @@ mod tests {
     fn one_holder_until_release_or_expiry() {
         block(async {
             let q = MemoryStore::default();
+            let half = TTL_MS / 2;
             assert!(!on_duty(&q, 0).await.unwrap());
             let a = take(&q, "a", 1_000).await.expect("free lease");
             assert!(on_duty(&q, 1_000).await.unwrap());
             assert!(take(&q, "b", 2_000).await.is_none(), "held by a");
-            let a = renew(&q, &a, "a", 20_000).await.expect("still a's");
-            assert!(take(&q, "b", 40_000).await.is_none(), "renewed past 40 s");
+            let a = renew(&q, &a, "a", 1_000 + half).await.expect("still a's");
+            let later = 1_000 + TTL_MS + 1;
+            assert!(
+                take(&q, "b", later).await.is_none(),
+                "renewed past its first expiry"
+            );
             release(&q, &a).await;
-            assert!(!on_duty(&q, 40_000).await.unwrap());
-            let b = take(&q, "b", 40_000).await.expect("released");
+            assert!(!on_duty(&q, later).await.unwrap());
+            let b = take(&q, "b", later).await.expect("released");
             // a stalled, its old value no longer matches: it can neither renew nor release.
-            assert!(renew(&q, &a, "a", 41_000).await.is_none());
+            assert!(renew(&q, &a, "a", later + 1).await.is_none());
             release(&q, &a).await;
-            assert!(on_duty(&q, 41_000).await.unwrap());
+            assert!(on_duty(&q, later + 1).await.unwrap());
             // b dies: its lease expires and c takes over.
-            assert!(!on_duty(&q, 40_000 + TTL_MS).await.unwrap());
-            assert!(take(&q, "c", 40_000 + TTL_MS).await.is_some());
-            assert!(renew(&q, &b, "b", 40_000 + TTL_MS).await.is_none());
+            assert!(!on_duty(&q, later + TTL_MS).await.unwrap());
+            assert!(take(&q, "c", later + TTL_MS).await.is_some());
+            assert!(renew(&q, &b, "b", later + TTL_MS).await.is_none());
         });
     }
 
