@@ -7,7 +7,7 @@
 pub mod answer;
 pub mod oauth;
 
-pub use answer::{classify, classify_credential_check};
+pub use answer::{classify, classify_token_exchange};
 
 /// Production defaults; Spin variables so tests point at the mock platforms.
 pub const DEFAULT_BASE_URL: &str = "https://googleads.googleapis.com";

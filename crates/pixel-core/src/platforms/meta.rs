@@ -4,7 +4,10 @@
 //! (too old, Purchase without value, too-thin user data) and the classifier asks for a bisect
 //! when a batch is rejected for an event-level reason.
 
-use super::{Credential, OutboundRequest, Rejection, SendMode, bad_event, event_name, trim_slash};
+use super::{
+    Credential, CredentialVerdict, OutboundRequest, Rejection, SendMode, bad_event, event_name,
+    trim_slash,
+};
 use crate::event::Event;
 use crate::outcome::{HttpAnswer, Outcome};
 use crate::platform::StandardEvent;
@@ -268,29 +271,40 @@ pub fn classify(answer: &HttpAnswer<'_>, batch_len: usize) -> Outcome {
     }
 }
 
-/// What a [`MetaTarget::credential_check`] answer says about the config.
-pub fn classify_credential_check(answer: &HttpAnswer<'_>) -> super::CredentialCheck {
-    use super::CredentialCheck;
+/// What Meta's answer to a [`MetaTarget::credential_check`] (the pixel read) says about the
+/// token.
+pub fn classify_credential_check(answer: &HttpAnswer<'_>) -> CredentialVerdict {
     if (200..300).contains(&answer.status) {
-        return CredentialCheck::Valid;
+        return CredentialVerdict::Accepted;
     }
-    match classify(answer, 1) {
-        Outcome::PauseConfig { reason } => {
-            let v: Option<Value> = serde_json::from_slice(answer.body).ok();
-            let code = v
-                .as_ref()
-                .and_then(|v| v["error"]["code"].as_i64())
-                .unwrap_or(0);
-            // Some CAPI tokens may send events but not read the pixel: not proof of a bad token.
-            if matches!(code, 3 | 10 | 200..=299) {
-                CredentialCheck::Unverified { reason }
-            } else {
-                CredentialCheck::Invalid { reason }
-            }
-        }
-        Outcome::Retry { reason, .. } => CredentialCheck::Unverified { reason },
-        other => CredentialCheck::Invalid {
-            reason: format!("{other:?}"),
+    let parsed: Value = serde_json::from_slice(answer.body).unwrap_or(Value::Null);
+    let err = &parsed["error"];
+    let code = err["code"].as_i64();
+    let message = err["error_user_msg"]
+        .as_str()
+        .or(err["message"].as_str())
+        .unwrap_or("unknown error");
+    match (code, err["error_subcode"].as_i64()) {
+        (Some(190 | 102), _) => CredentialVerdict::Rejected {
+            code: json!(code),
+            message: message.to_owned(),
+        },
+        (Some(100), Some(33)) => CredentialVerdict::Rejected {
+            code: json!(code),
+            message: format!(
+                "the pixel does not exist or is not shared with this token ({message})"
+            ),
+        },
+        // Some CAPI tokens may send events but not read the pixel: not proof of a bad token.
+        (Some(3 | 10 | 200..=299), _) => CredentialVerdict::AcceptedUnverified {
+            note: format!("the token was accepted but may not read the pixel: {message}"),
+        },
+        _ if answer.status >= 500 || answer.status == 429 => CredentialVerdict::Unavailable {
+            reason: format!("it answered HTTP {}", answer.status),
+        },
+        _ => CredentialVerdict::Rejected {
+            code: json!(code),
+            message: message.to_owned(),
         },
     }
 }

@@ -4,6 +4,10 @@
 //! dead-lettered at once, because one invalid event makes Meta reject the whole batch),
 //! [`Target::build`] requests of at most [`Platform::batch_limit`] events, send them, and
 //! [`Target::classify`] the answers. Nothing here does I/O; the clock comes in as `now`.
+//!
+//! Credentials are checked before a config is stored, with a request that creates nothing
+//! (each platform's `credential_check`); each platform's `classify_credential_check` turns the
+//! answer into a [`CredentialVerdict`].
 
 pub mod google;
 pub mod meta;
@@ -59,18 +63,26 @@ pub enum Rejection {
     NotMapped(StandardEvent),
 }
 
-/// What a credential check (a request that creates nothing) says about a config.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CredentialCheck {
-    Valid,
-    /// The platform refused the credentials or the pixel/account: the config cannot work.
-    Invalid {
-        reason: String,
+/// What a credential check (a request that creates nothing) says about new credentials: the
+/// config API stores them or answers the user with the platform's own code and words.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CredentialVerdict {
+    /// The token works for this pixel or account.
+    Accepted,
+    /// The token was accepted, but the check could not prove it reaches the pixel (Meta: it may
+    /// send events but not read the pixel; TikTok: our probe event was refused). Store it,
+    /// marked unverified with `note`.
+    AcceptedUnverified { note: String },
+    /// The platform refused the token, or the pixel or account is not reachable with it.
+    /// `code` is the platform's own (Meta's and TikTok's number, Google's error string or HTTP
+    /// status), `Null` when it gave none; `message` is its words.
+    Rejected {
+        code: serde_json::Value,
+        message: String,
     },
-    /// No verdict (outage, or a token that may send events but not read the pixel).
-    Unverified {
-        reason: String,
-    },
+    /// No verdict (outage, rate limit, an answer that is not the platform's): store nothing,
+    /// the user tries again.
+    Unavailable { reason: String },
 }
 
 /// One HTTP request, ready to send. The credential is kept apart so that what is logged

@@ -2,7 +2,10 @@
 //!
 //! TikTok answers HTTP 200 even on errors, so the verdict comes from the body's `code`.
 
-use super::{Credential, OutboundRequest, Rejection, SendMode, bad_event, event_name, trim_slash};
+use super::{
+    Credential, CredentialVerdict, OutboundRequest, Rejection, SendMode, bad_event, event_name,
+    trim_slash,
+};
 use crate::event::Event;
 use crate::outcome::{HttpAnswer, Outcome};
 use crate::platform::StandardEvent;
@@ -11,6 +14,13 @@ use std::collections::BTreeMap;
 
 /// The production default; a Spin variable so tests point at the mock platforms.
 pub const DEFAULT_BASE_URL: &str = "https://business-api.tiktok.com";
+
+/// The test event code of the credential probe when the config has none: it keeps the probe
+/// out of real reporting.
+pub const PROBE_TEST_EVENT_CODE: &str = "PIXELMANAGER_CHECK";
+
+/// The page URL of the credential probe; `.invalid` can never be a real site.
+pub const PROBE_PAGE_URL: &str = "https://pixel-manager.invalid/credential-check";
 
 /// One TikTok pixel and how to reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +72,37 @@ impl TikTokTarget {
             url: format!("{}/open_api/v1.3/event/track/", trim_slash(&self.base_url)),
             headers: vec![("content-type".into(), "application/json".into())],
             body,
+            credential: Credential::Header {
+                name: "Access-Token",
+                value: self.access_token.clone(),
+            },
+        }
+    }
+
+    /// TikTok has no validate endpoint, so the credential check is one ViewContent flagged
+    /// with a test event code (the config's, else [`PROBE_TEST_EVENT_CODE`]). `nonce` (random,
+    /// from the caller) makes its event id `pm-check-{nonce}` unique.
+    pub fn credential_check(
+        &self,
+        test_event_code: Option<&str>,
+        now: i64,
+        nonce: &str,
+    ) -> OutboundRequest {
+        OutboundRequest {
+            method: "POST",
+            url: format!("{}/open_api/v1.3/event/track/", trim_slash(&self.base_url)),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: json!({
+                "event_source": "web",
+                "event_source_id": self.pixel_code,
+                "test_event_code": test_event_code.unwrap_or(PROBE_TEST_EVENT_CODE),
+                "data": [{
+                    "event": "ViewContent",
+                    "event_time": now,
+                    "event_id": format!("pm-check-{nonce}"),
+                    "page": { "url": PROBE_PAGE_URL },
+                }],
+            }),
             credential: Credential::Header {
                 name: "Access-Token",
                 value: self.access_token.clone(),
@@ -191,5 +232,34 @@ pub fn classify(answer: &HttpAnswer<'_>, batch_len: usize) -> Outcome {
             reason,
         },
         _ => bad_event(batch_len, reason),
+    }
+}
+
+/// What TikTok's answer to a [`TikTokTarget::credential_check`] (the probe event) says about
+/// the token. TikTok signals in the body's `code`; any other HTTP status is not its verdict.
+pub fn classify_credential_check(answer: &HttpAnswer<'_>) -> CredentialVerdict {
+    if !(200..300).contains(&answer.status) {
+        return CredentialVerdict::Unavailable {
+            reason: format!("it answered HTTP {}", answer.status),
+        };
+    }
+    let parsed: Value = serde_json::from_slice(answer.body).unwrap_or(Value::Null);
+    let message = parsed["message"].as_str().unwrap_or("unknown error");
+    match parsed["code"].as_i64() {
+        Some(0) => CredentialVerdict::Accepted,
+        // Our probe event was refused, which says nothing against the token.
+        Some(40002) => CredentialVerdict::AcceptedUnverified {
+            note: format!("the token was accepted; the probe event was refused: {message}"),
+        },
+        Some(40100) => CredentialVerdict::Unavailable {
+            reason: format!("rate limited (TikTok code 40100: {message})"),
+        },
+        Some(code) => CredentialVerdict::Rejected {
+            code: json!(code),
+            message: message.to_owned(),
+        },
+        None => CredentialVerdict::Unavailable {
+            reason: "an answer without TikTok's result code".to_owned(),
+        },
     }
 }

@@ -1,7 +1,10 @@
-//! Google Ads answers: HTTP 200 with a `partialFailureError` naming failed rows by index.
+//! Google Ads answers: HTTP 200 with a `partialFailureError` naming failed rows by index; and
+//! the two steps of a credential check (token exchange, `listAccessibleCustomers`).
 
+use super::{GoogleTarget, oauth};
 use crate::outcome::{EventOutcome, HttpAnswer, Outcome};
-use serde_json::Value;
+use crate::platforms::CredentialVerdict;
+use serde_json::{Value, json};
 
 /// Codes that say the config itself is wrong (every row of it will fail the same way): pause
 /// the config and keep the events rather than dead-lettering each of them.
@@ -184,17 +187,77 @@ pub fn classify(answer: &HttpAnswer<'_>, batch_len: usize) -> Outcome {
     }
 }
 
-/// What a `listAccessibleCustomers` answer (or a `validateOnly` upload) says about the config.
-pub fn classify_credential_check(answer: &HttpAnswer<'_>) -> crate::platforms::CredentialCheck {
-    use crate::platforms::CredentialCheck;
-    if (200..300).contains(&answer.status) {
-        return CredentialCheck::Valid;
-    }
-    match classify(answer, 1) {
-        Outcome::PauseConfig { reason } => CredentialCheck::Invalid { reason },
-        Outcome::Retry { reason, .. } => CredentialCheck::Unverified { reason },
-        other => CredentialCheck::Unverified {
-            reason: format!("{other:?}"),
-        },
+/// What the token endpoint's answer to the refresh-token grant of a credential check says:
+/// the access token for the second step, or the verdict. The rules are the dispatcher's
+/// ([`oauth::parse_token_answer`]); a refused grant is the user's to see, in Google's words.
+pub fn classify_token_exchange(
+    answer: &HttpAnswer<'_>,
+    now: i64,
+) -> Result<oauth::AccessToken, CredentialVerdict> {
+    oauth::parse_token_answer(answer, now).map_err(|outcome| match outcome {
+        Outcome::Retry { reason, .. } => CredentialVerdict::Unavailable { reason },
+        _ => {
+            let body: Value = serde_json::from_slice(answer.body).unwrap_or(Value::Null);
+            let message = body["error_description"]
+                .as_str()
+                .or(body["error"].as_str())
+                .unwrap_or("the refresh token was refused");
+            CredentialVerdict::Rejected {
+                code: body["error"].clone(),
+                message: message.to_owned(),
+            }
+        }
+    })
+}
+
+impl GoogleTarget {
+    /// What the answer to [`GoogleTarget::credential_check`] (`listAccessibleCustomers`) says
+    /// about the access token and this account.
+    pub fn classify_credential_check(&self, answer: &HttpAnswer<'_>) -> CredentialVerdict {
+        let parsed: Option<Value> = serde_json::from_slice(answer.body).ok();
+        match answer.status {
+            200..=299 => {}
+            401 | 403 => {
+                let message = parsed
+                    .as_ref()
+                    .and_then(|v| v.pointer("/error/message"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("access denied");
+                return CredentialVerdict::Rejected {
+                    code: json!(answer.status),
+                    message: message.to_owned(),
+                };
+            }
+            status => {
+                return CredentialVerdict::Unavailable {
+                    reason: format!("it answered HTTP {status}"),
+                };
+            }
+        }
+        let Some(Value::Object(body)) = parsed else {
+            return CredentialVerdict::Unavailable {
+                reason: "Google answered without a readable body".to_owned(),
+            };
+        };
+        // Through a manager account the customer itself need not be listed, its manager must.
+        let via = self
+            .login_customer_id
+            .as_deref()
+            .unwrap_or(&self.customer_id)
+            .replace('-', "");
+        let listed = format!("customers/{via}");
+        // JSON leaves out an empty list: no `resourceNames` is no account at all.
+        let reachable = body
+            .get("resourceNames")
+            .and_then(Value::as_array)
+            .is_some_and(|names| names.iter().any(|n| n.as_str() == Some(&listed)));
+        if reachable {
+            CredentialVerdict::Accepted
+        } else {
+            CredentialVerdict::Rejected {
+                code: json!("CUSTOMER_NOT_ACCESSIBLE"),
+                message: format!("this Google account cannot access customer {via}"),
+            }
+        }
     }
 }

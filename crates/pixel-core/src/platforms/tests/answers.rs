@@ -2,7 +2,9 @@
 
 use super::{google, meta, tiktok};
 use crate::outcome::{EventOutcome, HttpAnswer, Outcome, TransportFailure, transport_failure};
-use crate::platforms::{CredentialCheck, Target};
+use crate::platforms::Target;
+
+mod credentials;
 
 /// The verdict's kind and suggested delay, enough to tell every rule apart.
 fn verdict(o: &Outcome) -> String {
@@ -316,53 +318,4 @@ fn no_answer_is_always_worth_a_retry() {
     ] {
         assert_eq!(verdict(&transport_failure(f)), "retry None");
     }
-}
-
-#[test]
-fn credential_checks() {
-    use crate::platforms::meta::classify_credential_check as meta_check;
-    let a = |status, body: &'static str| HttpAnswer {
-        status,
-        retry_after: None,
-        body: body.as_bytes(),
-    };
-    let kind = |c: CredentialCheck| match c {
-        CredentialCheck::Valid => "valid",
-        CredentialCheck::Invalid { .. } => "invalid",
-        CredentialCheck::Unverified { .. } => "unverified",
-    };
-    assert_eq!(
-        kind(meta_check(&a(200, r#"{"id":"1","name":"p"}"#))),
-        "valid"
-    );
-    assert_eq!(
-        kind(meta_check(&a(400, r#"{"error":{"code":190}}"#))),
-        "invalid"
-    );
-    assert_eq!(
-        kind(meta_check(&a(
-            400,
-            r#"{"error":{"code":100,"error_subcode":33}}"#
-        ))),
-        "invalid"
-    );
-    // A CAPI-only token may lack read permission: not proof of a bad token.
-    assert_eq!(
-        kind(meta_check(&a(403, r#"{"error":{"code":10}}"#))),
-        "unverified"
-    );
-    assert_eq!(kind(meta_check(&a(503, ""))), "unverified");
-    use crate::platforms::google::classify_credential_check as google_check;
-    assert_eq!(
-        kind(google_check(&a(200, r#"{"resourceNames":[]}"#))),
-        "valid"
-    );
-    assert_eq!(
-        kind(google_check(&a(
-            401,
-            r#"{"error":{"status":"UNAUTHENTICATED"}}"#
-        ))),
-        "invalid"
-    );
-    assert_eq!(kind(google_check(&a(503, ""))), "unverified");
 }
