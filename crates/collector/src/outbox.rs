@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use edge_kit::kv::SpinStore;
 use edge_kit::pipeline::{enqueue_loaded, enqueue_minted};
+use pixel_core::StandardEvent;
 use pixel_core::config::{TenantId, TrackingConfig};
 use pixel_core::event::Event;
 use pixel_core::kv::{KvError, Stores};
@@ -96,17 +97,31 @@ async fn flush(pages: Vec<PageEvents>, now_ms: i64) {
             }
         }
     }
+    let mut purchases: BTreeMap<&TenantId, u32> = BTreeMap::new();
     for (page, e) in claimed {
         match retrying(|| enqueue_loaded(&stores, &page.configs, &page.tenant, e, None, now_ms))
             .await
         {
-            Ok(done) => deliveries += done.deliveries,
+            Ok(done) => {
+                deliveries += done.deliveries;
+                // A thank-you page's order, first seen here: the reconciliation's "received".
+                if !done.duplicate && e.name == StandardEvent::Purchase {
+                    *purchases.entry(&page.tenant).or_default() += 1;
+                }
+            }
             Err(err) => eprintln!(
                 "edge {} {} of {} not queued: {err}",
                 e.name.spec_name(),
                 e.event_id,
                 page.tenant
             ),
+        }
+    }
+    for (tenant, n) in purchases {
+        if let Err(e) =
+            pixel_core::stats::record_purchases_received(&stores.stats, tenant, now_ms, n).await
+        {
+            eprintln!("purchases received of {tenant}: {e}");
         }
     }
     if deliveries > 0 {

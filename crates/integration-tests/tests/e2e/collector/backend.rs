@@ -144,4 +144,18 @@ async fn the_thank_you_page_and_the_backend_payment_count_one_purchase_per_order
             .count(mock_platforms::Platform::Meta, super::PIXEL, "Purchase"),
         1
     );
+    let kpis = edge
+        .app
+        .client
+        .get(
+            "/api/v1/marketing/tracking-stats?days=7",
+            &edge.app.token(TENANT),
+        )
+        .await;
+    assert_eq!(kpis.status, 200, "{}", kpis.text());
+    assert_eq!(
+        kpis.json()["reconciliation"]["purchasesReceived"],
+        1,
+        "one order, received once whichever side saw it first"
+    );
 }
