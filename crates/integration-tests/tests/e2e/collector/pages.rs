@@ -293,3 +293,53 @@ async fn a_site_with_limited_data_use_lets_meta_locate_its_visitors() {
         json!([])
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn googles_gtag_and_upload_carry_the_same_order_id() {
+    let edge = Edge::start().await;
+    let google = edge
+        .app
+        .client
+        .post(
+            "/api/v1/marketing/tracking-configs",
+            &edge.app.token(TENANT),
+            json!({"platform": "Google", "pixelId": "123-456-7890", "refreshToken": "1//refresh",
+                   "conversionActions": {"PURCHASE": "987654321"}, "browserPixel": true,
+                   "googleTagId": "AW-123456789", "conversionLabels": {"PURCHASE": "AbC-1_x"}}),
+        )
+        .await;
+    assert_eq!(google.status, 201, "{}", google.text());
+    let a = edge
+        .visit(
+            Method::GET,
+            "/gracias?pedido=A-7&valor=30&gclid=Cj0KCQiA-test_123",
+            Some(GRANTED),
+            &[],
+            vec![],
+        )
+        .await;
+    assert_eq!(a.status, 200);
+    let (_, snippet) = split_snippet(&a.text());
+    assert!(
+        snippet.contains(r#""send_to":"AW-123456789/AbC-1_x","transaction_id":"A-7""#),
+        "{snippet}"
+    );
+    edge.delivered("Purchase", 1).await;
+    let mut upload = None;
+    for _ in 0..100 {
+        upload = edge
+            .app
+            .mock
+            .requests_for(Platform::Google)
+            .into_iter()
+            .find(|r| r.path.ends_with(":uploadClickConversions"));
+        if upload.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let upload = upload.expect("Google got the upload");
+    let row = &upload.body["conversions"][0];
+    assert_eq!(row["orderId"], "A-7", "{row}");
+    assert_eq!(row["gclid"], "Cj0KCQiA-test_123");
+}
