@@ -200,22 +200,7 @@ impl<'a, S: KvStore> Client<'a, S> {
 
     async fn send_once(&self, target: &Target, req: &OutboundRequest, batch_len: usize) -> Sent {
         let started = Instant::now();
-        let method = Method::from_bytes(req.method.as_bytes()).unwrap_or(Method::POST);
-        let headers = req.headers_with_credential();
-        let header_refs: Vec<(&str, &str)> = headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let body = req.body_bytes();
-        let body = (!body.is_empty()).then_some(body);
-        let result = outbound::send(
-            method,
-            &req.url_with_credential(),
-            &header_refs,
-            body,
-            self.timeout_ms,
-        )
-        .await;
+        let result = send_request(req, self.timeout_ms).await;
         let latency_ms = started.elapsed().as_millis() as u64;
         match result {
             Ok(a) => {
@@ -253,6 +238,30 @@ impl<'a, S: KvStore> Client<'a, S> {
             },
         }
     }
+}
+
+/// Send one request the core built, its credential put back only here, with `timeout_ms`
+/// for connect and first byte. [`Client::send`] and the config API's credential checks use it.
+pub async fn send_request(
+    req: &OutboundRequest,
+    timeout_ms: u64,
+) -> Result<outbound::Answer, SendError> {
+    let method = Method::from_bytes(req.method.as_bytes()).unwrap_or(Method::POST);
+    let headers = req.headers_with_credential();
+    let header_refs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let body = req.body_bytes();
+    let body = (!body.is_empty()).then_some(body);
+    outbound::send(
+        method,
+        &req.url_with_credential(),
+        &header_refs,
+        body,
+        timeout_ms,
+    )
+    .await
 }
 
 /// The platform's own message in an answer, if it gave one (errors only).
