@@ -1,26 +1,30 @@
 //! Checking a token against its platform before anything is stored (PLATFORMS.md says how):
 //! Meta reads the pixel, TikTok takes one event flagged with a test event code, Google
-//! exchanges the refresh token and lists the accessible customers.
+//! exchanges the refresh token and lists the accessible customers. The core builds each request
+//! and judges each answer ([`CredentialVerdict`]); this module only sends them and answers a
+//! refusal with 422 and the platform's words, no verdict with 502 (nothing stored).
+
+use std::collections::BTreeMap;
 
 use edge_kit::api::ApiError;
+use edge_kit::deliver::{self, Endpoints};
 use edge_kit::outbound::{self, Answer, SendError};
 use http::Method;
 use pixel_core::Platform;
-use serde_json::{Value, json};
-
-use edge_kit::deliver::Endpoints;
+use pixel_core::outcome::HttpAnswer;
+use pixel_core::platforms::google::{self, oauth};
+use pixel_core::platforms::{self, CredentialVerdict, MetaTarget, TikTokTarget, meta, tiktok};
+use serde_json::json;
 
 /// A credential check waits at most this long per request.
 const CHECK_TIMEOUT_MS: u64 = 5_000;
-/// TikTok has no validate endpoint; this code keeps the probe event out of real reporting.
-const TIKTOK_PROBE_CODE: &str = "PIXELMANAGER_CHECK";
 
 /// What the platform said about the credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// The token works for this pixel/account.
     Accepted,
-    /// The token works but may not read the pixel (Meta permission error): stored, unverified.
+    /// The token works but the check could not prove it reaches the pixel: stored, unverified.
     AcceptedUnverified(String),
 }
 
@@ -39,7 +43,7 @@ pub async fn check(
     test_event_code: Option<&str>,
     google: Option<GoogleTarget<'_>>,
 ) -> Result<Verdict, ApiError> {
-    match platform {
+    let verdict = match platform {
         Platform::Meta => check_meta(ep, pixel, token).await,
         Platform::TikTok => check_tiktok(ep, pixel, token, test_event_code).await,
         Platform::Google => {
@@ -49,70 +53,53 @@ pub async fn check(
             });
             check_google(ep, token, &target).await
         }
-    }
-}
-
-fn rejected(platform: Platform, message: &str, code: Value) -> ApiError {
-    ApiError::Unprocessable {
-        message: format!("{platform} rejected the credentials: {message}"),
-        details: json!({ "platform": platform.as_str(), "platformCode": code, "platformMessage": message }),
-    }
-}
-
-fn unreachable(platform: Platform, e: &SendError) -> ApiError {
-    ApiError::BadGateway(format!(
-        "could not check the credentials with {platform} ({e}); nothing was stored, try again"
-    ))
-}
-
-fn unexpected(platform: Platform, a: &Answer) -> ApiError {
-    ApiError::BadGateway(format!(
-        "{platform} answered HTTP {} to the credential check; nothing was stored, try again",
-        a.status
-    ))
-}
-
-fn body_json(a: &Answer) -> Value {
-    serde_json::from_slice(&a.body).unwrap_or(Value::Null)
-}
-
-async fn check_meta(ep: &Endpoints, pixel: &str, token: &str) -> Result<Verdict, ApiError> {
-    let url = format!(
-        "{}/{}/{}?fields=id,name&access_token={}",
-        ep.meta_url,
-        ep.meta_version,
-        pixel,
-        form_encode(token)
-    );
-    let a = outbound::send(Method::GET, &url, &[], None, CHECK_TIMEOUT_MS)
-        .await
-        .map_err(|e| unreachable(Platform::Meta, &e))?;
-    if (200..300).contains(&a.status) {
-        return Ok(Verdict::Accepted);
-    }
-    let body = body_json(&a);
-    let err = &body["error"];
-    let code = err["code"].as_i64();
-    let subcode = err["error_subcode"].as_i64();
-    let message = err["error_user_msg"]
-        .as_str()
-        .or(err["message"].as_str())
-        .unwrap_or("unknown error");
-    match (code, subcode) {
-        (Some(190 | 102), _) => Err(rejected(Platform::Meta, message, json!(code))),
-        (Some(100), Some(33)) => Err(rejected(
-            Platform::Meta,
-            &format!(
-                "the pixel {pixel} does not exist or is not shared with this token ({message})"
-            ),
-            json!(code),
-        )),
-        (Some(10 | 3), _) | (Some(200..=299), _) => Ok(Verdict::AcceptedUnverified(format!(
-            "the token was accepted but may not read the pixel: {message}"
+    };
+    match verdict.unwrap_or_else(|e| CredentialVerdict::Unavailable {
+        reason: e.to_string(),
+    }) {
+        CredentialVerdict::Accepted => Ok(Verdict::Accepted),
+        CredentialVerdict::AcceptedUnverified { note } => Ok(Verdict::AcceptedUnverified(note)),
+        CredentialVerdict::Rejected { code, message } => Err(ApiError::Unprocessable {
+            message: format!("{platform} rejected the credentials: {message}"),
+            details: json!({
+                "platform": platform.as_str(),
+                "platformCode": code,
+                "platformMessage": message,
+            }),
+        }),
+        CredentialVerdict::Unavailable { reason } => Err(ApiError::BadGateway(format!(
+            "could not check the credentials with {platform}: {reason}; nothing was stored, try again"
         ))),
-        _ if a.status >= 500 || a.status == 429 => Err(unexpected(Platform::Meta, &a)),
-        _ => Err(rejected(Platform::Meta, message, json!(code))),
     }
+}
+
+/// The parts of an answer the core's verdicts read.
+fn answer(a: &Answer) -> HttpAnswer<'_> {
+    HttpAnswer {
+        status: a.status,
+        retry_after: a.headers.get("retry-after").and_then(|v| v.to_str().ok()),
+        body: &a.body,
+    }
+}
+
+fn now_secs() -> i64 {
+    (edge_kit::host::now_ms() / 1000) as i64
+}
+
+async fn check_meta(
+    ep: &Endpoints,
+    pixel: &str,
+    token: &str,
+) -> Result<CredentialVerdict, SendError> {
+    let target = MetaTarget {
+        base_url: ep.meta_url.clone(),
+        api_version: ep.meta_version.clone(),
+        pixel_id: pixel.to_owned(),
+        access_token: token.to_owned(),
+        event_names: BTreeMap::new(),
+    };
+    let a = deliver::send_request(&target.credential_check(), CHECK_TIMEOUT_MS).await?;
+    Ok(meta::classify_credential_check(&answer(&a)))
 }
 
 async fn check_tiktok(
@@ -120,119 +107,52 @@ async fn check_tiktok(
     pixel: &str,
     token: &str,
     test_event_code: Option<&str>,
-) -> Result<Verdict, ApiError> {
-    let url = format!("{}/open_api/v1.3/event/track/", ep.tiktok_url);
-    let body = json!({
-        "event_source": "web",
-        "event_source_id": pixel,
-        "test_event_code": test_event_code.unwrap_or(TIKTOK_PROBE_CODE),
-        "data": [{
-            "event": "ViewContent",
-            "event_time": edge_kit::host::now_ms() / 1000,
-            "event_id": format!("pm-check-{}", edge_kit::host::random_hex::<8>()),
-            "page": { "url": "https://pixel-manager.invalid/credential-check" }
-        }]
-    });
-    let a = outbound::send(
-        Method::POST,
-        &url,
-        &[
-            ("content-type", "application/json"),
-            ("access-token", token),
-        ],
-        Some(body.to_string().into_bytes()),
-        CHECK_TIMEOUT_MS,
-    )
-    .await
-    .map_err(|e| unreachable(Platform::TikTok, &e))?;
-    if a.status >= 300 {
-        return Err(unexpected(Platform::TikTok, &a));
-    }
-    let body = body_json(&a);
-    let message = body["message"].as_str().unwrap_or("unknown error");
-    match body["code"].as_i64() {
-        Some(0) => Ok(Verdict::Accepted),
-        // 40002 = our probe event was refused, which says nothing against the token.
-        Some(40002) => Ok(Verdict::AcceptedUnverified(format!(
-            "the token was accepted; the probe event was refused: {message}"
-        ))),
-        Some(40100) | None => Err(unexpected(Platform::TikTok, &a)),
-        Some(code) => Err(rejected(Platform::TikTok, message, json!(code))),
-    }
+) -> Result<CredentialVerdict, SendError> {
+    let target = TikTokTarget {
+        base_url: ep.tiktok_url.clone(),
+        pixel_code: pixel.to_owned(),
+        access_token: token.to_owned(),
+        event_names: BTreeMap::new(),
+    };
+    let nonce = edge_kit::host::random_hex::<8>();
+    let probe = target.credential_check(test_event_code, now_secs(), &nonce);
+    let a = deliver::send_request(&probe, CHECK_TIMEOUT_MS).await?;
+    Ok(tiktok::classify_credential_check(&answer(&a)))
 }
 
 async fn check_google(
     ep: &Endpoints,
     refresh_token: &str,
     target: &GoogleTarget<'_>,
-) -> Result<Verdict, ApiError> {
-    let form = format!(
-        "grant_type=refresh_token&refresh_token={}&client_id={}&client_secret={}",
-        form_encode(refresh_token),
-        form_encode(&ep.google_client_id),
-        form_encode(&ep.google_client_secret)
+) -> Result<CredentialVerdict, SendError> {
+    let exchange = oauth::token_request(
+        &format!("{}/token", ep.google_oauth_url),
+        &ep.google_client_id,
+        &ep.google_client_secret,
+        refresh_token,
     );
     let a = outbound::send(
         Method::POST,
-        &format!("{}/token", ep.google_oauth_url),
+        &exchange.url,
         &[("content-type", "application/x-www-form-urlencoded")],
-        Some(form.into_bytes()),
+        Some(exchange.body.into_bytes()),
         CHECK_TIMEOUT_MS,
     )
-    .await
-    .map_err(|e| unreachable(Platform::Google, &e))?;
-    let body = body_json(&a);
-    if a.status >= 500 {
-        return Err(unexpected(Platform::Google, &a));
-    }
-    let Some(access) = body["access_token"].as_str().filter(|_| a.status < 300) else {
-        let message = body["error_description"]
-            .as_str()
-            .or(body["error"].as_str())
-            .unwrap_or("the refresh token was refused");
-        return Err(rejected(Platform::Google, message, body["error"].clone()));
+    .await?;
+    let access = match google::classify_token_exchange(&answer(&a), now_secs()) {
+        Ok(access) => access,
+        Err(verdict) => return Ok(verdict),
     };
-    let url = format!(
-        "{}/{}/customers:listAccessibleCustomers",
-        ep.google_ads_url, ep.google_ads_version
-    );
-    let bearer = format!("Bearer {access}");
-    let a = outbound::send(
-        Method::GET,
-        &url,
-        &[("authorization", bearer.as_str())],
-        None,
-        CHECK_TIMEOUT_MS,
-    )
-    .await
-    .map_err(|e| unreachable(Platform::Google, &e))?;
-    let body = body_json(&a);
-    match a.status {
-        200..=299 => {}
-        401 | 403 => {
-            let message = body["error"]["message"].as_str().unwrap_or("access denied");
-            return Err(rejected(Platform::Google, message, json!(a.status)));
-        }
-        _ => return Err(unexpected(Platform::Google, &a)),
-    }
-    let reachable = |id: &str| {
-        body["resourceNames"].as_array().is_some_and(|names| {
-            names
-                .iter()
-                .any(|n| n.as_str() == Some(&format!("customers/{id}")))
-        })
+    let account = platforms::GoogleTarget {
+        base_url: ep.google_ads_url.clone(),
+        api_version: ep.google_ads_version.clone(),
+        customer_id: target.customer_id.to_owned(),
+        login_customer_id: target.login_customer_id.map(str::to_owned),
+        access_token: access.token,
+        conversion_actions: BTreeMap::new(),
     };
-    // Through a manager account the customer itself need not be listed, its manager must.
-    let via = target.login_customer_id.unwrap_or(target.customer_id);
-    if reachable(via) {
-        Ok(Verdict::Accepted)
-    } else {
-        Err(rejected(
-            Platform::Google,
-            &format!("this Google account cannot access customer {via}"),
-            json!("CUSTOMER_NOT_ACCESSIBLE"),
-        ))
-    }
+    let a = deliver::send_request(&account.credential_check(), CHECK_TIMEOUT_MS).await?;
+    Ok(account.classify_credential_check(&answer(&a)))
 }
 
 /// `application/x-www-form-urlencoded` / query component encoding.
