@@ -85,7 +85,9 @@ describe('Pixel Manager dashboard (headless Chromium)', () => {
     // The platform's own message, and the user is back on the credentials step.
     const verdict = dialog.getByTestId('server-verdict');
     await verdict.waitFor();
-    assert.match(await verdict.innerText(), /Meta rejected the credentials/);
+    const said = await verdict.innerText();
+    assert.match(said, /Respuesta de Meta: «.+»/);
+    assert.doesNotMatch(said, /rejected the credentials/, 'our English prefix stays out of the Spanish UI');
     await dialog.getByRole('alert').filter({ hasText: 'La plataforma ha rechazado las credenciales' }).waitFor();
     await dialog.getByRole('heading', { name: 'Credenciales', exact: true }).waitFor();
     await dialog.getByText('Paso 2 de 4').waitFor();

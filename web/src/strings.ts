@@ -113,6 +113,8 @@ export const S = {
     reviewYes: 'Sí, se inyecta en tus páginas',
     reviewNo: 'No',
     rejectedTitle: 'La plataforma ha rechazado las credenciales',
+    /** The platform's own words, quoted as they came (they are not translated). */
+    platformSaid: (platform: string, message: string) => `Respuesta de ${platform}: «${message}»`,
     conflict: 'Ya tienes conectado este píxel en esta plataforma.',
     fixFields: 'Revisa los campos marcados.',
     genericError: 'No hemos podido guardar. Inténtalo de nuevo en unos minutos.',

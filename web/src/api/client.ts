@@ -29,6 +29,8 @@ export interface ApiError {
   message: string;
   /** Field name → message, flattened from whatever shape `details` had. */
   fields: Record<string, string>;
+  /** A platform's refusal (422): which platform and its own words, untranslated. */
+  platform?: { name: string; message: string };
 }
 
 export function toApiError(error: unknown): ApiError {
@@ -41,10 +43,20 @@ export function toApiError(error: unknown): ApiError {
       status,
       code: typeof e?.code === 'string' ? e.code : status === null ? 'network' : `http_${status}`,
       message: typeof e?.message === 'string' ? e.message : '',
-      fields: fieldErrors(e?.details),
+      fields: status === 422 ? {} : fieldErrors(e?.details),
+      platform: platformRefusal(e?.details),
     };
   }
   return { status: null, code: 'unknown', message: '', fields: {} };
+}
+
+/** `details: {platform, platformMessage}` of a platform's refusal, if that is what it is. */
+function platformRefusal(details: unknown): ApiError['platform'] {
+  if (!details || typeof details !== 'object') return undefined;
+  const d = details as { platform?: unknown; platformMessage?: unknown };
+  return typeof d.platform === 'string' && typeof d.platformMessage === 'string' && d.platformMessage
+    ? { name: d.platform, message: d.platformMessage }
+    : undefined;
 }
 
 /**

@@ -56,12 +56,19 @@ describe('AddPixelModal: Meta', () => {
     await user.type(screen.getByLabelText(S.modal.fields.pixelIdMeta), '1234567890123');
     await user.type(screen.getByLabelText(S.modal.fields.accessToken), 'bad-token');
     const save = await toSave(user);
-    mock
-      .onPost(CONFIGS)
-      .reply(422, apiError('credentials_rejected', 'Invalid OAuth access token - Cannot parse access token'));
+    mock.onPost(CONFIGS).reply(
+      422,
+      apiError('credentials_rejected', 'Meta rejected the credentials: Invalid OAuth access token', {
+        platform: 'Meta',
+        platformCode: 190,
+        platformMessage: 'Invalid OAuth access token',
+      }),
+    );
     await user.click(save);
 
-    const alert = await screen.findByText('Invalid OAuth access token - Cannot parse access token');
+    // Our own English prefix stays out; the platform's words come under a Spanish lead-in.
+    const alert = await screen.findByText(S.modal.platformSaid('Meta', 'Invalid OAuth access token'));
+    expect(alert.closest('[role="alert"]')).not.toHaveTextContent('rejected the credentials');
     expect(alert.closest('[role="alert"]')).toHaveTextContent(S.modal.rejectedTitle);
     expect(screen.getByRole('heading', { name: S.modal.steps[1] })).toBeInTheDocument();
     expect(screen.getByLabelText(S.modal.fields.accessToken)).toHaveValue('bad-token');

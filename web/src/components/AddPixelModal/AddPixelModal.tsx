@@ -108,7 +108,8 @@ function ModalBody({
       const err = toApiError(e);
       if (err.status === 401) return; // the page switches to "sesión caducada"
       if (err.status === 422) {
-        setVerdict({ title: S.modal.rejectedTitle, message: err.message || S.modal.genericError, rejected: true });
+        const said = err.platform ? S.modal.platformSaid(err.platform.name, err.platform.message) : err.message;
+        setVerdict({ title: S.modal.rejectedTitle, message: said || S.modal.genericError, rejected: true });
         goTo('credentials');
       } else if (err.status === 400 && Object.keys(err.fields).length > 0) {
         const mapped: Record<string, string> = {};
