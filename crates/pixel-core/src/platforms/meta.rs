@@ -299,12 +299,17 @@ pub fn classify_credential_check(answer: &HttpAnswer<'_>) -> CredentialVerdict {
         (Some(3 | 10 | 200..=299), _) => CredentialVerdict::AcceptedUnverified {
             note: format!("the token was accepted but may not read the pixel: {message}"),
         },
-        _ if answer.status >= 500 || answer.status == 429 => CredentialVerdict::Unavailable {
-            reason: format!("it answered HTTP {}", answer.status),
-        },
-        _ => CredentialVerdict::Rejected {
-            code: json!(code),
-            message: message.to_owned(),
+        // What a delivery would retry (rate limits, outages, transient errors) says nothing
+        // about the token either.
+        _ => match classify(answer, 1) {
+            Outcome::Retry { reason, .. } => CredentialVerdict::Unavailable { reason },
+            _ if answer.status >= 500 || answer.status == 429 => CredentialVerdict::Unavailable {
+                reason: format!("it answered HTTP {}", answer.status),
+            },
+            _ => CredentialVerdict::Rejected {
+                code: json!(code),
+                message: message.to_owned(),
+            },
         },
     }
 }

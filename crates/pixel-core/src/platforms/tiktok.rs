@@ -254,6 +254,9 @@ pub fn classify_credential_check(answer: &HttpAnswer<'_>) -> CredentialVerdict {
         Some(40100) => CredentialVerdict::Unavailable {
             reason: format!("rate limited (TikTok code 40100: {message})"),
         },
+        Some(code @ 50000..) => CredentialVerdict::Unavailable {
+            reason: format!("TikTok code {code}: {message}"),
+        },
         Some(code) => CredentialVerdict::Rejected {
             code: json!(code),
             message: message.to_owned(),

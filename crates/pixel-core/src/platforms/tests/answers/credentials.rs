@@ -47,6 +47,7 @@ fn meta_pixel_read_answers() {
     let e = meta_err;
     let user_msg = r#"{"error":{"message":"m","error_user_msg":"Ask the owner","code":190}}"#;
     let unverified = "unverified: the token was accepted but may not read the pixel: m";
+    let transient = r#"{"error":{"message":"m","code":9999,"is_transient":true}}"#;
     table(
         meta::classify_credential_check,
         &[
@@ -66,13 +67,22 @@ fn meta_pixel_read_answers() {
             (403, &e(200, None), unverified),
             (403, &e(299, None), unverified),
             (400, &e(3, None), unverified),
-            (500, &e(1, None), "unavailable: it answered HTTP 500"),
+            // What a delivery would retry says nothing about the token: try again later.
+            (500, &e(1, None), "unavailable: Meta error 1: m"),
+            (400, &e(2, None), "unavailable: Meta error 2: m"),
+            (429, &e(4, None), "unavailable: Meta error 4: m"),
+            (400, &e(17, None), "unavailable: Meta error 17: m"),
+            (400, &e(32, None), "unavailable: Meta error 32: m"),
+            (400, &e(613, None), "unavailable: Meta error 613: m"),
+            (400, &e(80_004, None), "unavailable: Meta error 80004: m"),
+            (400, &e(368, None), "unavailable: Meta error 368: m"),
+            (400, transient, "unavailable: Meta error 9999: m"),
             (
                 503,
                 "<html>Service unavailable</html>",
-                "unavailable: it answered HTTP 503",
+                "unavailable: platform unavailable (HTTP 503)",
             ),
-            (429, &e(4, None), "unavailable: it answered HTTP 429"),
+            (500, &e(100, None), "unavailable: it answered HTTP 500"),
             (400, "not json", "rejected null: unknown error"),
             (404, "", "rejected null: unknown error"),
         ],
@@ -99,6 +109,7 @@ fn tiktok_probe_answers() {
                 &b(40100),
                 "unavailable: rate limited (TikTok code 40100: m)",
             ),
+            (200, &b(50000), "unavailable: TikTok code 50000: m"),
             (
                 200,
                 "<html>maintenance</html>",
