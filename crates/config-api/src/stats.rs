@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 
 use edge_kit::api::{self, ApiError, Resp};
 use edge_kit::auth::query_param;
-use edge_kit::deliver::{self, Endpoints, match_quality_metrics};
+use edge_kit::deliver::{self, Endpoints};
 use edge_kit::kv::open_stores;
 use edge_kit::outbound;
 use http::{Method, StatusCode};
 use pixel_core::config::TrackingConfig;
 use pixel_core::kv::KvStore;
+use pixel_core::schema::match_quality_metrics;
 use pixel_core::schema::{self, StatsScope};
 use pixel_core::stats::{self, MAX_DAYS};
 use pixel_core::{Platform, StandardEvent};
@@ -143,7 +144,7 @@ async fn estimates(
 /// Meta's own score for a Meta config, from the cache or the Dataset Quality API; `null` when
 /// the token may not read it or Meta could not be reached (never an error for the KPIs).
 async fn meta_quality(store: &impl KvStore, ctx: &Ctx, config: &TrackingConfig) -> Value {
-    let key = schema::fit(format!("emq/{}", config.id));
+    let key = schema::meta_quality_cache_key(&config.id);
     if let Ok(Some(raw)) = store.get(&key).await
         && let Ok(cached) = serde_json::from_slice::<Value>(&raw)
         && cached["fetchedAt"]

@@ -337,7 +337,7 @@ async fn record_match_quality<S: KvStore>(
     }
     let day = stats::utc_day(now_ms);
     for (event, (sum, n)) in per_type {
-        let (sum_key, n_key) = edge_kit::deliver::match_quality_metrics(config.platform, event);
+        let (sum_key, n_key) = pixel_core::schema::match_quality_metrics(config.platform, event);
         for scope in [
             schema::StatsScope::Tenant,
             schema::StatsScope::Config(&config.id),

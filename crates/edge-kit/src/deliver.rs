@@ -26,8 +26,6 @@ use serde_json::Value;
 
 use crate::outbound::{self, SendError};
 
-pub use google::access_token_key;
-
 /// How long a platform may take to connect and to start answering. Meta recommends 1.5 s and
 /// answers most requests in under 600 ms; a batch of 1,000 events needs a little more.
 pub const SEND_TIMEOUT_MS: u64 = 5_000;
@@ -342,16 +340,4 @@ pub fn nudge() {
             Err(e) => eprintln!("nudge: {e}"),
         }
     });
-}
-
-/// The two `stats` counters of the core's match-quality estimate for delivered events of one
-/// platform and event type (sum of tenths, count): written by the dispatcher, averaged by the
-/// KPIs. The core's `stats` module does not keep them; they follow its naming and rules
-/// (increment only).
-pub fn match_quality_metrics(
-    platform: Platform,
-    event: pixel_core::StandardEvent,
-) -> (String, String) {
-    let base = format!("mq/{platform}/{}", event.spec_name());
-    (format!("{base}/sum"), format!("{base}/n"))
 }

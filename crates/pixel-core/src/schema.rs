@@ -26,8 +26,8 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::Platform;
 use crate::config::{ConfigId, TenantId};
+use crate::{Platform, StandardEvent};
 
 /// The store labels, as in `spin.toml`'s `key_value_stores`.
 pub const CONFIGS_STORE: &str = "configs";
@@ -76,6 +76,11 @@ pub fn site_key(host: &str) -> String {
 
 pub fn site_index_key(tenant: &TenantId) -> String {
     fit(format!("siteidx/{tenant}"))
+}
+
+/// A Google config's cached OAuth access token (encrypted, with its expiry).
+pub fn google_access_token_key(config: &ConfigId) -> String {
+    fit(format!("gat/{config}"))
 }
 
 // ---- queue store ----
@@ -192,6 +197,19 @@ pub enum StatsScope<'a> {
     Config(&'a ConfigId),
 }
 
+/// Meta's own Event Match Quality for a config, cached for an hour (the KPIs read it).
+pub fn meta_quality_cache_key(config: &ConfigId) -> String {
+    fit(format!("emq/{config}"))
+}
+
+/// The two counters of the match-quality estimate of delivered events of one platform and
+/// event type (sum of tenths, count), as [`stats_key`] metrics: written by the dispatcher,
+/// averaged by the KPIs.
+pub fn match_quality_metrics(platform: Platform, event: StandardEvent) -> (String, String) {
+    let base = format!("mq/{platform}/{}", event.spec_name());
+    (format!("{base}/sum"), format!("{base}/n"))
+}
+
 /// A counter; `day` is `YYYYMMDD` (UTC), `metric` a short name such as `sent` or `ev/PURCHASE`.
 pub fn stats_key(tenant: &TenantId, scope: StatsScope<'_>, day: u32, metric: &str) -> String {
     match scope {
@@ -222,6 +240,8 @@ mod tests {
             config_unique_key(&t(), Platform::TikTok, &"P".repeat(200)),
             site_key(&long_host),
             site_index_key(&t()),
+            google_access_token_key(&c()),
+            meta_quality_cache_key(&c()),
             event_key(&eid),
             delivery_key(&c(), i64::MAX, &eid),
             lease_key(&c()),

@@ -6,7 +6,7 @@
 //! replaced refresh token (PATCH) never reuses an access token of the old grant.
 
 use http::Method;
-use pixel_core::config::{ConfigId, TrackingConfig};
+use pixel_core::config::TrackingConfig;
 use pixel_core::kv::KvStore;
 use pixel_core::outcome::{self, HttpAnswer, Outcome, TransportFailure};
 use pixel_core::platforms::google::oauth;
@@ -15,11 +15,6 @@ use serde::{Deserialize, Serialize};
 
 use super::Client;
 use crate::outbound::{self, SendError};
-
-/// The cache key of a config's access token (configs store).
-pub fn access_token_key(config: &ConfigId) -> String {
-    schema::fit(format!("gat/{config}"))
-}
 
 #[derive(Serialize, Deserialize)]
 struct Cached {
@@ -46,7 +41,7 @@ pub(super) async fn access_token<S: KvStore>(
     force: bool,
 ) -> Result<String, Outcome> {
     let now = now_ms / 1000;
-    let key = access_token_key(&config.id);
+    let key = schema::google_access_token_key(&config.id);
     let fp = fingerprint(config);
     if !force
         && let Ok(Some(raw)) = client.configs.get(&key).await
