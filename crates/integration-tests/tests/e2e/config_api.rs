@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 const CONFIGS: &str = "/api/v1/marketing/tracking-configs";
 
 mod browser_pixel;
+mod credentials;
 
 fn meta(pixel: &str, token: &str) -> Value {
     json!({ "platform": "Meta", "pixelId": pixel, "apiAccessToken": token })
