@@ -109,14 +109,8 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
         .map_or("/", |p| p.as_str())
         .to_owned();
     let now = now_ms();
-    let configs = SpinStore::open(schema::CONFIGS_STORE).await;
-    let site = match &configs {
-        Ok(store) => site_of(store, &host, now).await,
-        Err(e) => {
-            eprintln!("configs store unavailable, proxying without tracking: {e}");
-            None
-        }
-    };
+    let mut configs = ConfigsStore::default();
+    let site = site_of(&mut configs, &host, now).await;
     let origin = match &site {
         Some(s) => s.origin_url.clone(),
         None => match variable("origin_url").await {
@@ -223,12 +217,12 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
     } else {
         Vec::new()
     };
-    if let (false, Some(site), Ok(store)) = (names.is_empty(), &visit.site, &configs) {
+    if let (false, Some(site)) = (names.is_empty(), &visit.site) {
         let decision = consent::decide(&site.consent, &visit.cookie);
         if !decision.track {
             count_consent_skipped(site, names.len(), now).await;
         } else {
-            let loaded = configs_of(store, &site.tenant_id, now).await;
+            let loaded = configs_of(&mut configs, &site.tenant_id, now).await;
             if loaded.iter().any(|c| c.is_active) {
                 let domain = cookies::registrable_domain(&visit.host);
                 let random = u64::from_le_bytes(random_bytes::<8>());
@@ -285,11 +279,30 @@ thread_local! {
 }
 
 /// The site served under `host`, remembered for a second by this instance.
-async fn site_of(store: &SpinStore, host: &str, now: u64) -> Option<Site> {
+/// The `configs` store, opened on the first lookup the instance does not remember (most pages
+/// under traffic open nothing). A store that cannot be opened means no tracking, not an error.
+#[derive(Default)]
+struct ConfigsStore(Option<Option<SpinStore>>);
+
+impl ConfigsStore {
+    async fn get(&mut self) -> Option<&SpinStore> {
+        if self.0.is_none() {
+            let opened = SpinStore::open(schema::CONFIGS_STORE)
+                .await
+                .map_err(|e| eprintln!("configs store unavailable, proxying without tracking: {e}"))
+                .ok();
+            self.0 = Some(opened);
+        }
+        self.0.as_ref().and_then(Option::as_ref)
+    }
+}
+
+async fn site_of(configs: &mut ConfigsStore, host: &str, now: u64) -> Option<Site> {
     let key = host.to_ascii_lowercase();
     let found = match SITES.with(|c| c.get(&key, now)) {
         Some(hit) => hit,
         None => {
+            let store = configs.get().await?;
             let read = Rc::new(find_site(store, host).await);
             SITES.with(|c| c.put(&key, read.clone(), now));
             read
@@ -301,13 +314,16 @@ async fn site_of(store: &SpinStore, host: &str, now: u64) -> Option<Site> {
 /// A tenant's configs, remembered for a second by this instance. A failed read is not
 /// remembered.
 async fn configs_of(
-    store: &SpinStore,
+    configs: &mut ConfigsStore,
     tenant: &pixel_core::config::TenantId,
     now: u64,
 ) -> Rc<Vec<TrackingConfig>> {
     if let Some(hit) = CONFIGS.with(|c| c.get(tenant.as_str(), now)) {
         return hit;
     }
+    let Some(store) = configs.get().await else {
+        return Rc::new(Vec::new());
+    };
     match load_configs(store, tenant).await {
         Ok(list) => {
             let list = Rc::new(list);

@@ -9,6 +9,7 @@ pub mod consent;
 pub mod cookies;
 pub mod edge;
 pub mod forward;
+pub mod head;
 pub mod ingest;
 pub mod lead;
 pub mod order;

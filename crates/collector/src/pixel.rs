@@ -1,26 +1,21 @@
 //! Browser pixels injected into the page's `<head>` with the same `event_id` as the server
-//! event, so each platform keeps one of the two (Meta `eventID`, TikTok `event_id`), and the
-//! streaming rewrite that puts them there without buffering the page.
+//! event, so each platform keeps one of the two (Meta `eventID`, TikTok `event_id`, Google
+//! `transaction_id`), and their placement before `</head>` without buffering the page.
 
-use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::{Body, Frame};
 use http_body_util::BodyExt;
-use lol_html::html_content::ContentType;
-use lol_html::{HtmlRewriter, Settings, element};
 use pixel_core::config::TrackingConfig;
 use pixel_core::event::Event;
 use pixel_core::{Platform, StandardEvent};
 
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use crate::head::{self, HeadEnd};
 
-/// Where the rewriter writes: the page's head, rewritten.
-type Sink = Box<dyn FnMut(&[u8])>;
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A JavaScript string literal that cannot close the `<script>` element it sits in.
 fn js(s: &str) -> String {
@@ -170,9 +165,6 @@ pub fn snippet(pixels: &[Pixel], events: &[Event]) -> String {
 /// The most of a page read before its answer goes out, looking for `</head>`; a page whose
 /// head ends later is sent as it is, without the browser pixel.
 pub const MAX_HEAD: usize = 64 * 1024;
-/// How much of a chunk the rewriter is fed at a time, so that it stops soon after `</head>`
-/// (heads are a few KB; a page often comes in one chunk of tens of KB).
-const FEED: usize = 2048;
 
 /// An answer's body after [`inject_head`].
 pub struct Injection<B> {
@@ -181,44 +173,19 @@ pub struct Injection<B> {
     pub added: Option<usize>,
 }
 
-/// Put `snippet` at the end of the page's first `<head>` (after its `<meta charset>`, which
-/// must stay within the first 1024 bytes). Reads the page only up to `</head>` (at most
-/// [`MAX_HEAD`]); the rest streams on unparsed. Knowing the exact size added, the caller keeps
-/// the origin's `Content-Length`. A page without `</head>` in reach, a trailer, an error or
-/// anything the rewriter cannot parse leaves the body byte for byte as it came.
+/// Put `snippet` right before the page's first `</head>` (after its `<meta charset>`, which
+/// must stay within the first 1024 bytes). Reads the page only until `</head>` shows (at most
+/// [`MAX_HEAD`]); the rest streams on untouched. Knowing the exact size added, the caller keeps
+/// the origin's `Content-Length`. A page without `</head>` in reach, a trailer or an error
+/// leaves the body byte for byte as it came.
 pub async fn inject_head<B>(mut inner: B, snippet: &str) -> Injection<B>
 where
     B: Body<Data = Bytes> + Unpin,
     B::Error: Into<BoxError>,
 {
-    let out: Rc<RefCell<Vec<u8>>> = Rc::default();
-    let sink_out = out.clone();
-    let sink: Sink = Box::new(move |chunk: &[u8]| sink_out.borrow_mut().extend_from_slice(chunk));
-    let injected = Rc::new(Cell::new(false));
-    let flag = injected.clone();
-    let snippet = snippet.to_owned();
-    let settings = Settings {
-        element_content_handlers: vec![element!("head", move |el| {
-            // Only the first <head>: a stray second one in a broken page gets nothing.
-            if flag.get() {
-                return Ok(());
-            }
-            let (snippet, flag) = (snippet.clone(), flag.clone());
-            if let Some(handlers) = el.end_tag_handlers() {
-                let on_end: lol_html::EndTagHandler<'static> = Box::new(move |end| {
-                    end.before(&snippet, ContentType::Html);
-                    flag.set(true);
-                    Ok(())
-                });
-                handlers.push(on_end);
-            }
-            Ok(())
-        })],
-        ..Settings::new()
-    };
-    let mut rewriter = HtmlRewriter::new(settings, sink);
     let mut seen: VecDeque<Result<Frame<Bytes>, BoxError>> = VecDeque::new();
-    let mut seen_len = 0;
+    // The page so far, once it spans more than one chunk (usually the first chunk has it all).
+    let mut joined: Vec<u8> = Vec::new();
     let unchanged = |mut seen: VecDeque<_>, last: Option<Result<Frame<Bytes>, BoxError>>, inner| {
         seen.extend(last);
         Injection {
@@ -235,37 +202,38 @@ where
                 Err(trailers) => return unchanged(seen, Some(Ok(trailers)), Some(inner)),
             },
         };
-        let mut at = 0;
-        while at < data.len() && !injected.get() && seen_len + at < MAX_HEAD {
-            let to = (at + FEED).min(data.len());
-            if rewriter.write(&data[at..to]).is_err() {
-                return unchanged(seen, Some(Ok(Frame::data(data))), Some(inner));
+        let verdict = if seen.is_empty() {
+            head::find(&data[..data.len().min(MAX_HEAD)])
+        } else {
+            joined.extend_from_slice(&data);
+            head::find(&joined[..joined.len().min(MAX_HEAD)])
+        };
+        match verdict {
+            HeadEnd::At(at) => {
+                let page: &[u8] = if seen.is_empty() { &data } else { &joined };
+                let mut out = Vec::with_capacity(page.len() + snippet.len());
+                out.extend_from_slice(&page[..at]);
+                out.extend_from_slice(snippet.as_bytes());
+                out.extend_from_slice(&page[at..]);
+                return Injection {
+                    body: Replay {
+                        first: VecDeque::from([Ok(Frame::data(Bytes::from(out)))]),
+                        inner: Some(inner),
+                    },
+                    added: Some(snippet.len()),
+                };
             }
-            at = to;
-        }
-        if injected.get() {
-            // Ending the rewriter flushes what it held back; the rest of the chunk is unparsed.
-            if rewriter.end().is_err() {
-                return unchanged(seen, Some(Ok(Frame::data(data))), Some(inner));
+            HeadEnd::Never => return unchanged(seen, Some(Ok(Frame::data(data))), Some(inner)),
+            HeadEnd::NotYet => {
+                if seen.is_empty() {
+                    joined.extend_from_slice(&data);
+                }
+                seen.push_back(Ok(Frame::data(data)));
+                if joined.len() >= MAX_HEAD {
+                    return unchanged(seen, None, Some(inner));
+                }
             }
-            let mut head = std::mem::take(&mut *out.borrow_mut());
-            let Some(added) = head.len().checked_sub(seen_len + at) else {
-                return unchanged(seen, Some(Ok(Frame::data(data))), Some(inner));
-            };
-            head.extend_from_slice(&data[at..]);
-            return Injection {
-                body: Replay {
-                    first: VecDeque::from([Ok(Frame::data(Bytes::from(head)))]),
-                    inner: Some(inner),
-                },
-                added: Some(added),
-            };
         }
-        if seen_len + at >= MAX_HEAD {
-            return unchanged(seen, Some(Ok(Frame::data(data))), Some(inner));
-        }
-        seen_len += data.len();
-        seen.push_back(Ok(Frame::data(data)));
     }
 }
 

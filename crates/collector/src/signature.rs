@@ -88,7 +88,9 @@ mod tests {
         let body = br#"{"eventId":"e1"}"#;
         let good = sign(body, b"s3cret", NOW);
         assert_eq!(verify(Some(&good), body, b"s3cret", NOW + 10), Ok(()));
-        let cases: &[(Option<&str>, &[u8], &[u8], i64, SignatureError)] = &[
+        // (header, body, secret, now, expected error)
+        type Case<'a> = (Option<&'a str>, &'a [u8], &'a [u8], i64, SignatureError);
+        let cases: &[Case<'_>] = &[
             (None, body, b"s3cret", NOW, SignatureError::Missing),
             (
                 Some("garbage"),

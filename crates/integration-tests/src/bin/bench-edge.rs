@@ -98,6 +98,15 @@ where
     }
 }
 
+/// Event posts Meta has received (the server side of every tracked page).
+fn meta_posts(app: &App) -> usize {
+    app.mock
+        .requests_for(mock_platforms::Platform::Meta)
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/events"))
+        .count()
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -210,6 +219,31 @@ async fn main() {
             on.per_sec() / off.per_sec()
         );
     }
+
+    // What tracking costs the rest of the system, per 1,000 tracked pages: dispatcher wakes,
+    // key-value operations (edge and dispatcher), platform requests.
+    let before = app.host.metrics();
+    let meta_before = meta_posts(&app);
+    if std::env::var("BENCH_KV_DETAIL").is_ok() {
+        eprintln!("before {}", app.host.metrics());
+    }
+    let pages = 1_000;
+    run_on(1, pages, page(edge.clone(), Some(tracked_cookie))).await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let after = app.host.metrics();
+    if std::env::var("BENCH_KV_DETAIL").is_ok() {
+        eprintln!("after {after}");
+    }
+    let delta = |path: &[&str]| {
+        let get = |m: &Value| path.iter().fold(m, |v, k| &v[*k]).as_u64().unwrap_or(0);
+        get(&after) - get(&before)
+    };
+    println!(
+        "per 1,000 tracked pages: {} dispatcher wakes, {} key-value operations, {} Meta requests",
+        delta(&["requests", "dispatcher"]) * 1_000 / pages as u64,
+        delta(&["kv_total"]) * 1_000 / pages as u64,
+        (meta_posts(&app) - meta_before) * 1_000 / pages
+    );
 
     let run_id = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
