@@ -43,6 +43,15 @@ LABELS = {"type": ["object", "null"],
           "propertyNames": EVENT_IN,
           "additionalProperties": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}
 
+TOKEN_IN = {"type": "string", "minLength": 1, "writeOnly": True,
+            "description": "Checked with the platform before anything is stored, then kept encrypted and never shown again"}
+GOOGLE_CUSTOMER = {"type": "string", "pattern": "^([0-9]{10}|[0-9]{3}-[0-9]{3}-[0-9]{4})$"}
+CREATE_COMMON = {
+    "trackedEvents": {"type": "array", "items": EVENT_IN},
+    "eventMappings": {"type": "object", "additionalProperties": EVENT_IN},
+    "testEventCode": {"type": ["string", "null"]}, "isActive": {"type": "boolean"},
+    "browserPixel": BROWSER_PIXEL}
+
 schemas = {
   "Error": {"type": "object", "required": ["error"], "properties": {"error": {
       "type": "object", "required": ["code", "message"], "properties": {
@@ -71,18 +80,33 @@ schemas = {
           "conversionLabels": {"type": "object", "additionalProperties": {"type": "string"},
                                "description": "Google only: the gtag conversion label per standard event"}},
       "not": {"anyOf": [{"required": ["apiAccessToken"]}, {"required": ["refreshToken"]}]}},
-  "ConfigCreate": {"type": "object", "additionalProperties": False, "required": ["platform", "pixelId"],
-      "properties": {
-          "platform": {"type": "string", "description": "Meta, Google or TikTok"},
-          "pixelId": {"type": "string", "description": "Meta: pixel id (digits); TikTok: pixel code; Google: customer id"},
-          "apiAccessToken": {"type": "string", "description": "Access token (Meta, TikTok) or OAuth refresh token (Google)", "writeOnly": True},
-          "refreshToken": {"type": "string", "description": "Google: OAuth refresh token", "writeOnly": True},
-          "trackedEvents": {"type": "array", "items": EVENT_IN},
-          "eventMappings": {"type": "object", "additionalProperties": EVENT_IN},
-          "testEventCode": {"type": ["string", "null"]}, "isActive": {"type": "boolean"},
-          "customerId": {"type": "string"}, "loginCustomerId": {"type": ["string", "null"]},
-          "conversionActions": {"type": "object", "additionalProperties": {"type": "string"}},
-          "browserPixel": BROWSER_PIXEL, "googleTagId": TAG_ID, "conversionLabels": LABELS}},
+  "ConfigCreate": {"description": "One shape per platform: each names its pixel or account the way that platform writes it",
+      "oneOf": [ref("MetaConfigCreate"), ref("TikTokConfigCreate"), ref("GoogleConfigCreate")]},
+  "MetaConfigCreate": {"type": "object", "additionalProperties": False,
+      "required": ["platform", "pixelId", "apiAccessToken"],
+      "properties": {"platform": {"const": "Meta"},
+          "pixelId": {"type": "string", "pattern": "^[0-9]{10,20}$", "description": "The pixel (dataset) id"},
+          "apiAccessToken": TOKEN_IN} | CREATE_COMMON},
+  "TikTokConfigCreate": {"type": "object", "additionalProperties": False,
+      "required": ["platform", "pixelId", "apiAccessToken"],
+      "properties": {"platform": {"const": "TikTok"},
+          "pixelId": {"type": "string", "pattern": "^[A-Z0-9]{12,32}$", "description": "The pixel code"},
+          "apiAccessToken": TOKEN_IN} | CREATE_COMMON},
+  "GoogleConfigCreate": {"type": "object", "additionalProperties": False,
+      "required": ["platform", "conversionActions"],
+      "allOf": [{"anyOf": [{"required": ["pixelId"]}, {"required": ["customerId"]}]},
+                {"anyOf": [{"required": ["refreshToken"]}, {"required": ["apiAccessToken"]}]}],
+      "properties": {"platform": {"const": "Google"},
+          "pixelId": GOOGLE_CUSTOMER | {"description": "The Google Ads customer id (same as customerId)"},
+          "customerId": GOOGLE_CUSTOMER,
+          "refreshToken": TOKEN_IN | {"description": "The OAuth refresh token"},
+          "apiAccessToken": TOKEN_IN | {"description": "Another name for refreshToken"},
+          "loginCustomerId": {"oneOf": [GOOGLE_CUSTOMER, {"type": "null"}],
+                              "description": "The manager account the customer is reached through"},
+          "conversionActions": {"type": "object", "minProperties": 1, "propertyNames": EVENT,
+                                "additionalProperties": {"type": "string", "pattern": "^[0-9]{1,20}$"},
+                                "description": "The conversion action id per standard event"},
+          "googleTagId": TAG_ID, "conversionLabels": LABELS} | CREATE_COMMON},
   "ConfigPatch": {"type": "object", "additionalProperties": False, "properties": {
           "isActive": {"type": "boolean"}, "apiAccessToken": {"type": "string", "writeOnly": True},
           "refreshToken": {"type": "string", "writeOnly": True},
