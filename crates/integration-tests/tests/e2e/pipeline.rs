@@ -185,9 +185,14 @@ async fn a_revoked_token_holds_the_backlog_and_a_new_token_sends_2500_events_in_
     .await;
     assert_eq!(app.meta_batches(), vec![1_000, 1_000, 500]);
     once_each(&app.mock.received().event_ids(Platform::Meta), 2_500);
+    // The platform answers before the dispatcher writes the outcome down: wait for it.
+    app.until("the last delivery recorded as a success", async || {
+        let list = app.client.get(CONFIGS, &t).await.json();
+        list[0]["lastEvent"]["status"] == "success"
+    })
+    .await;
     let list = app.client.get(CONFIGS, &t).await.json();
     assert_eq!(list[0]["health"]["status"], "ok");
-    assert_eq!(list[0]["lastEvent"]["status"], "success");
     let text = serde_json::to_string(&app.logs("acme", &id).await).unwrap();
     assert!(!text.contains("good-token") && !text.contains("new-token"));
 }
@@ -228,6 +233,14 @@ async fn three_503s_then_200_deliver_once_with_delays_from_the_retry_policy() {
     }
     app.until("delivered", async || {
         app.mock.received().total(Platform::Meta) == 1
+    })
+    .await;
+    // The platform answers before the dispatcher logs it: wait for the entry.
+    app.until("the delivery logged", async || {
+        app.logs("acme", &id)
+            .await
+            .iter()
+            .any(|l| l["status"] == "success")
     })
     .await;
     let logs = app.logs("acme", &id).await;
@@ -311,15 +324,24 @@ async fn one_bad_event_of_100_is_isolated_and_the_kpis_match_the_platform() {
             .contains(&dead[0]["eventId"].as_str().unwrap().to_owned())
     );
 
-    let kpis = app
-        .client
-        .get(
-            "/api/v1/marketing/tracking-stats?days=1",
-            &app.token("acme"),
-        )
-        .await;
-    assert_eq!(kpis.status, 200, "{}", kpis.text());
-    let k = kpis.json();
+    let kpis = async || {
+        let r = app
+            .client
+            .get(
+                "/api/v1/marketing/tracking-stats?days=1",
+                &app.token("acme"),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()
+    };
+    // The counters are written just after the dead letter: wait for them.
+    app.until("the outcomes counted", async || {
+        let k = kpis().await;
+        k["deadLettered"] == 1 && k["succeeded"] == 99
+    })
+    .await;
+    let k = kpis().await;
     assert_eq!(k["succeeded"], app.mock.received().total(Platform::Meta));
     assert_eq!(k["deadLettered"], 1);
     assert_eq!(k["eventsByType"]["LEAD"], 99);

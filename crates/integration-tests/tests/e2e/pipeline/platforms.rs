@@ -74,15 +74,21 @@ async fn google_partial_failure_delivers_the_good_rows_and_dead_letters_the_bad_
         .filter(|r| r.path.ends_with(":uploadClickConversions"))
         .count();
     assert_eq!(uploads, 1);
-    let k = app
-        .client
-        .get(
-            &format!("/api/v1/marketing/tracking-stats?days=7&configId={id}"),
-            &app.token("acme"),
-        )
-        .await
-        .json();
-    assert_eq!(k["succeeded"], 2);
+    let kpis = async || {
+        app.client
+            .get(
+                &format!("/api/v1/marketing/tracking-stats?days=7&configId={id}"),
+                &app.token("acme"),
+            )
+            .await
+            .json()
+    };
+    // The counters are written just after the dead letter: wait for them.
+    app.until("two successes counted", async || {
+        kpis().await["succeeded"] == 2
+    })
+    .await;
+    let k = kpis().await;
     assert_eq!(k["reconciliation"]["purchasesReceived"], 3);
     assert_eq!(k["reconciliation"]["purchasesAccepted"]["Google"], 2);
     let other = app
