@@ -91,6 +91,16 @@ impl App {
         self.host.kv_dump(label).expect("dump a key-value store")
     }
 
+    /// Event batches Meta has received (`POST …/events`), credential checks and test events
+    /// aside: how many requests the dispatcher made.
+    pub fn meta_event_posts(&self) -> usize {
+        self.mock
+            .requests_for(mock_platforms::Platform::Meta)
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/events"))
+            .count()
+    }
+
     /// A bearer token for a trainer admin of `tenant`.
     pub fn token(&self, tenant: &str) -> String {
         token_for(tenant, "trainer_admin", 3600)

@@ -98,15 +98,6 @@ where
     }
 }
 
-/// Event posts Meta has received (the server side of every tracked page).
-fn meta_posts(app: &App) -> usize {
-    app.mock
-        .requests_for(mock_platforms::Platform::Meta)
-        .iter()
-        .filter(|r| r.method == "POST" && r.path.ends_with("/events"))
-        .count()
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -223,7 +214,7 @@ async fn main() {
     // What tracking costs the rest of the system, per 1,000 tracked pages: dispatcher wakes,
     // key-value operations (edge and dispatcher), platform requests.
     let before = app.host.metrics();
-    let meta_before = meta_posts(&app);
+    let meta_before = app.meta_event_posts();
     if std::env::var("BENCH_KV_DETAIL").is_ok() {
         eprintln!("before {}", app.host.metrics());
     }
@@ -242,7 +233,7 @@ async fn main() {
         "per 1,000 tracked pages: {} dispatcher wakes, {} key-value operations, {} Meta requests",
         delta(&["requests", "dispatcher"]) * 1_000 / pages as u64,
         delta(&["kv_total"]) * 1_000 / pages as u64,
-        (meta_posts(&app) - meta_before) * 1_000 / pages
+        (app.meta_event_posts() - meta_before) * 1_000 / pages
     );
 
     let run_id = std::time::SystemTime::now()

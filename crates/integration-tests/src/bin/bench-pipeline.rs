@@ -57,14 +57,6 @@ async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     panic!("gave up waiting for {what}");
 }
 
-fn event_requests(app: &App) -> usize {
-    app.mock
-        .requests_for(Platform::Meta)
-        .iter()
-        .filter(|r| r.method == "POST" && r.path.ends_with("/events"))
-        .count()
-}
-
 fn percentile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -115,7 +107,7 @@ async fn main() {
     // Let the pass finish its bookkeeping (log, counters, release) before counting.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let kv_end = app.host.kv_op_count();
-    let requests = event_requests(&app);
+    let requests = app.meta_event_posts();
 
     // 2. A stream: small batches while the dispatcher runs.
     let _ = config(&app, "stream", "1000000002").await;

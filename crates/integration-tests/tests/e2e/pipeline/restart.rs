@@ -10,14 +10,6 @@ use serde_json::json;
 
 use super::{CONFIGS, PIXEL, Pipeline, lead};
 
-fn event_posts(app: &App) -> usize {
-    app.mock
-        .requests_for(Platform::Meta)
-        .iter()
-        .filter(|r| r.method == "POST" && r.path.ends_with("/events"))
-        .count()
-}
-
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -56,7 +48,7 @@ fn a_request_after_a_restart_wakes_the_dispatcher_for_work_left_pending() {
                 .path("/events"),
         );
         app.post_events(&[lead("gym", "restart-1")]).await;
-        app.until("the first attempt", async || event_posts(&app) == 1)
+        app.until("the first attempt", async || app.meta_event_posts() == 1)
             .await;
         Instant::now()
     });
@@ -67,12 +59,16 @@ fn a_request_after_a_restart_wakes_the_dispatcher_for_work_left_pending() {
         // Past the retry time and past the dead worker's lease: due work, and nobody awake.
         let quiet = Duration::from_millis(pixel_core::queue::worker::TTL_MS as u64 + 1_500);
         tokio::time::sleep(quiet.saturating_sub(died_at.elapsed())).await;
-        assert_eq!(event_posts(&app), 1, "nothing runs before a request comes");
+        assert_eq!(
+            app.meta_event_posts(),
+            1,
+            "nothing runs before a request comes"
+        );
         // Any authenticated request: the trainer opens the dashboard.
         let r = app.client.get(CONFIGS, &app.token("gym")).await;
         assert_eq!(r.status, 200, "{}", r.text());
         app.until("the retry after the restart", async || {
-            event_posts(&app) == 2
+            app.meta_event_posts() == 2
         })
         .await;
         assert_eq!(app.mock.received().count(Platform::Meta, PIXEL, "Lead"), 1);
