@@ -76,7 +76,7 @@ fn page(status: StatusCode, title: &str, text: &str) -> http::Response<EdgeBody>
 
 /// What the edge knows about the request before the origin answers.
 struct Visit {
-    site: Option<Site>,
+    site: Option<Rc<Site>>,
     host: String,
     url: String,
     path: String,
@@ -274,11 +274,10 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
 }
 
 thread_local! {
-    static SITES: Recent<Option<Site>> = Recent::default();
+    static SITES: Recent<Option<Rc<Site>>> = Recent::default();
     static CONFIGS: Recent<Vec<TrackingConfig>> = Recent::default();
 }
 
-/// The site served under `host`, remembered for a second by this instance.
 /// The `configs` store, opened on the first lookup the instance does not remember (most pages
 /// under traffic open nothing). A store that cannot be opened means no tracking, not an error.
 #[derive(Default)]
@@ -297,13 +296,15 @@ impl ConfigsStore {
     }
 }
 
-async fn site_of(configs: &mut ConfigsStore, host: &str, now: u64) -> Option<Site> {
+/// The site served under `host`, remembered for a second by this instance (a page shares it,
+/// it is not copied).
+async fn site_of(configs: &mut ConfigsStore, host: &str, now: u64) -> Option<Rc<Site>> {
     let key = host.to_ascii_lowercase();
     let found = match SITES.with(|c| c.get(&key, now)) {
         Some(hit) => hit,
         None => {
             let store = configs.get().await?;
-            let read = Rc::new(find_site(store, host).await);
+            let read = Rc::new(find_site(store, host).await.map(Rc::new));
             SITES.with(|c| c.put(&key, read.clone(), now));
             read
         }

@@ -146,19 +146,19 @@ pub async fn enqueue_minted<S: KvStore>(
 ) -> Result<usize, KvError> {
     let mut bodies = Vec::with_capacity(events.len());
     for e in events {
-        for (name, ids) in route(configs, e.name, None) {
-            // Without an internal name every config resolves the event to its own name.
-            debug_assert_eq!(name, e.name);
-            let json = serde_json::to_vec(e).map_err(|err| KvError(err.to_string()))?;
-            bodies.push((e, name, json, ids));
-        }
+        // Without an internal name, every config that takes the event takes it under its name.
+        let Some(ids) = route(configs, e.name, None).remove(&e.name) else {
+            continue;
+        };
+        let json = serde_json::to_vec(e).map_err(|err| KvError(err.to_string()))?;
+        bodies.push((e, json, ids));
     }
     let minted: Vec<queue::MintedEvent<'_>> = bodies
         .iter()
-        .map(|(e, name, json, ids)| queue::MintedEvent {
+        .map(|(e, json, ids)| queue::MintedEvent {
             tenant,
             event_id: e.event_id.as_str(),
-            event_name: *name,
+            event_name: e.name,
             event_json: json,
             configs: ids,
         })

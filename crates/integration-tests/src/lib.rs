@@ -12,7 +12,11 @@ use base64::Engine;
 pub use client::{Answer, Client};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use mock_platforms::MockServer;
-use serde_json::json;
+use serde_json::{Value, json};
+
+/// The config API's collections.
+pub const CONFIGS: &str = "/api/v1/marketing/tracking-configs";
+pub const SITES: &str = "/api/v1/marketing/sites";
 
 /// The secrets every test app runs with (never real ones).
 pub const JWT_SECRET: &str = "test-jwt-secret-not-for-production";
@@ -89,6 +93,23 @@ impl App {
     /// Every entry of store `label`, straight from the host's storage.
     pub fn kv_dump(&self, label: &str) -> Vec<(String, Vec<u8>)> {
         self.host.kv_dump(label).expect("dump a key-value store")
+    }
+
+    /// Create a tracking config as a trainer of `tenant` (the platform check runs against the
+    /// mock); panics unless the API answers 201. The config as answered.
+    pub async fn create_config(&self, tenant: &str, body: Value) -> Value {
+        let r = self.client.post(CONFIGS, &self.token(tenant), body).await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        r.json()
+    }
+
+    /// Map `host` to a site of `tenant`; panics unless the API answers 201.
+    pub async fn put_site(&self, tenant: &str, host: &str, body: Value) {
+        let r = self
+            .client
+            .put(&format!("{SITES}/{host}"), &self.token(tenant), body)
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
     }
 
     /// Event batches Meta has received (`POST …/events`), credential checks and test events

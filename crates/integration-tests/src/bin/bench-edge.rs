@@ -133,25 +133,13 @@ async fn post_events(client: &Client, body: Vec<u8>) -> Value {
 async fn main() {
     let origin = origin::spawn().await;
     let app = App::start_with(&[("origin_url", origin.url().as_str())]).await;
-    let token = app.token(TENANT);
-    let site = app
-        .client
-        .put(
-            &format!("/api/v1/marketing/sites/{HOST}"),
-            &token,
-            json!({"originUrl": origin.url()}),
-        )
+    app.put_site(TENANT, HOST, json!({"originUrl": origin.url()}))
         .await;
-    assert_eq!(site.status, 201, "{}", site.text());
-    let cfg = app
-        .client
-        .post(
-            "/api/v1/marketing/tracking-configs",
-            &token,
-            json!({"platform": "Meta", "pixelId": "1234567890", "apiAccessToken": "tok", "browserPixel": true}),
-        )
-        .await;
-    assert_eq!(cfg.status, 201, "{}", cfg.text());
+    app.create_config(
+        TENANT,
+        json!({"platform": "Meta", "pixelId": "1234567890", "apiAccessToken": "tok", "browserPixel": true}),
+    )
+    .await;
 
     let direct = Client::new(origin.addr);
     let edge = app.client.clone();
@@ -215,16 +203,10 @@ async fn main() {
     // key-value operations (edge and dispatcher), platform requests.
     let before = app.host.metrics();
     let meta_before = app.meta_event_posts();
-    if std::env::var("BENCH_KV_DETAIL").is_ok() {
-        eprintln!("before {}", app.host.metrics());
-    }
     let pages = 1_000;
     run_on(1, pages, page(edge.clone(), Some(tracked_cookie))).await;
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     let after = app.host.metrics();
-    if std::env::var("BENCH_KV_DETAIL").is_ok() {
-        eprintln!("after {after}");
-    }
     let delta = |path: &[&str]| {
         let get = |m: &Value| path.iter().fold(m, |v, k| &v[*k]).as_u64().unwrap_or(0);
         get(&after) - get(&before)

@@ -12,11 +12,10 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use integration_tests::{App, signature};
+use integration_tests::{App, CONFIGS, signature};
 use mock_platforms::{Fault, Platform};
 use serde_json::{Value, json};
 
-const CONFIGS: &str = "/api/v1/marketing/tracking-configs";
 const BACKLOG: usize = 10_000;
 const STREAM_BATCHES: usize = 20;
 const STREAM_BATCH: usize = 50;
@@ -42,9 +41,10 @@ async fn post(app: &App, events: &[Value]) {
 
 async fn config(app: &App, tenant: &str, pixel: &str) -> String {
     let body = json!({"platform": "Meta", "pixelId": pixel, "apiAccessToken": "bench-token"});
-    let r = app.client.post(CONFIGS, &app.token(tenant), body).await;
-    assert_eq!(r.status, 201, "{}", r.text());
-    r.json()["id"].as_str().expect("id").to_owned()
+    app.create_config(tenant, body).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
 }
 
 async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {

@@ -57,38 +57,21 @@ impl Edge {
         let mut vars = vec![("origin_url", url.as_str())];
         vars.extend(setup.variables.iter().copied());
         let app = App::start_with(&vars).await;
-        let token = app.token(TENANT);
-        let mut site_body = json!({"originUrl": url});
+        let mut site = json!({"originUrl": url});
         if let Some(consent) = setup.site_consent {
-            site_body["consent"] = consent;
+            site["consent"] = consent;
         }
-        let site = app
-            .client
-            .put(
-                &format!("/api/v1/marketing/sites/{HOST}"),
-                &token,
-                site_body,
-            )
-            .await;
-        assert_eq!(site.status, 201, "{}", site.text());
-        let cfg = app
-            .client
-            .post(
-                "/api/v1/marketing/tracking-configs",
-                &token,
-                json!({"platform": "Meta", "pixelId": PIXEL, "apiAccessToken": "tok", "browserPixel": true}),
-            )
-            .await;
-        assert_eq!(cfg.status, 201, "{}", cfg.text());
-        let tt = app
-            .client
-            .post(
-                "/api/v1/marketing/tracking-configs",
-                &token,
-                json!({"platform": "TikTok", "pixelId": TIKTOK_PIXEL, "apiAccessToken": "tok"}),
-            )
-            .await;
-        assert_eq!(tt.status, 201, "{}", tt.text());
+        app.put_site(TENANT, HOST, site).await;
+        app.create_config(
+            TENANT,
+            json!({"platform": "Meta", "pixelId": PIXEL, "apiAccessToken": "tok", "browserPixel": true}),
+        )
+        .await;
+        app.create_config(
+            TENANT,
+            json!({"platform": "TikTok", "pixelId": TIKTOK_PIXEL, "apiAccessToken": "tok"}),
+        )
+        .await;
         Edge { app, origin }
     }
 

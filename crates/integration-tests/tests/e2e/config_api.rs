@@ -1,9 +1,7 @@
 //! The config API's contract: status codes, validation, credentials, isolation, secrecy.
 
-use integration_tests::{App, TOKEN_KEY, sign, token_for};
+use integration_tests::{App, CONFIGS, TOKEN_KEY, sign, token_for};
 use serde_json::{Value, json};
-
-const CONFIGS: &str = "/api/v1/marketing/tracking-configs";
 
 mod browser_pixel;
 mod credentials;

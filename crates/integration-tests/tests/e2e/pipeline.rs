@@ -8,14 +8,13 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use integration_tests::{App, now_secs, signature, token_for};
+use integration_tests::{App, CONFIGS, now_secs, signature, token_for};
 use mock_platforms::{Fault, Platform};
 use serde_json::{Value, json};
 
 mod platforms;
 mod restart;
 
-const CONFIGS: &str = "/api/v1/marketing/tracking-configs";
 const TICK: &str = "/api/v1/marketing/dispatcher/tick";
 const PIXEL: &str = "1234567890123";
 
@@ -41,9 +40,10 @@ trait Pipeline {
 
 impl Pipeline for App {
     async fn config(&self, tenant: &str, body: Value) -> String {
-        let r = self.client.post(CONFIGS, &self.token(tenant), body).await;
-        assert_eq!(r.status, 201, "{}", r.text());
-        r.json()["id"].as_str().expect("id").to_owned()
+        self.create_config(tenant, body).await["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
     }
 
     async fn post_events(&self, events: &[Value]) {

@@ -297,18 +297,14 @@ async fn a_site_with_limited_data_use_lets_meta_locate_its_visitors() {
 #[tokio::test(flavor = "multi_thread")]
 async fn googles_gtag_and_upload_carry_the_same_order_id() {
     let edge = Edge::start().await;
-    let google = edge
-        .app
-        .client
-        .post(
-            "/api/v1/marketing/tracking-configs",
-            &edge.app.token(TENANT),
+    edge.app
+        .create_config(
+            TENANT,
             json!({"platform": "Google", "pixelId": "123-456-7890", "refreshToken": "1//refresh",
                    "conversionActions": {"PURCHASE": "987654321"}, "browserPixel": true,
                    "googleTagId": "AW-123456789", "conversionLabels": {"PURCHASE": "AbC-1_x"}}),
         )
         .await;
-    assert_eq!(google.status, 201, "{}", google.text());
     let a = edge
         .visit(
             Method::GET,
