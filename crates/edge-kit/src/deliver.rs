@@ -299,8 +299,9 @@ pub fn payload_rows(body: &Value) -> &[Value] {
 
 /// Wake the dispatcher if deliveries are due and no one woke it in the last
 /// [`NUDGE_INTERVAL_MS`] (compare-and-swap in the core's `try_wake`). Cheap enough for every
-/// request: one `get` when a wake happened recently, else a `get`, a compare-and-swap and the
-/// queue's key scan. Returns whether it woke the dispatcher.
+/// request: one `get` when a wake happened recently, else a `get`, a compare-and-swap, the
+/// queue's key scan and, with work pending, a read of the worker lease (no wake while a worker
+/// is on duty). Returns whether it woke the dispatcher.
 pub async fn nudge_with<S: KvStore>(stores: &Stores<S>, now_ms: i64) -> Result<bool, KvError> {
     let err = |e: queue::QueueError| KvError(e.to_string());
     if !queue::try_wake(stores, now_ms, NUDGE_INTERVAL_MS)
@@ -313,6 +314,10 @@ pub async fn nudge_with<S: KvStore>(stores: &Stores<S>, now_ms: i64) -> Result<b
         .await
         .map_err(err)?
     {
+        return Ok(false);
+    }
+    if pixel_core::queue::worker::on_duty(&stores.queue, now_ms).await? {
+        // The worker on duty picks the work up; its lease release re-checks the queue.
         return Ok(false);
     }
     crate::wake::wake_dispatcher("pending work");
