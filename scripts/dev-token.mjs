@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Prints a signed development JWT (HS256) for the config API, the way TrainerERP signs the
-// dashboard's tokens: claims sub, tenant, role, iat, exp. Node built-ins only.
+// dashboard's tokens: claims sub, tenant, role, iss, aud, iat, exp. Node built-ins only.
 //
 //   node scripts/dev-token.mjs --tenant acme --secret "$AUTH_JWT_SECRET" [--role trainer_admin] \
 //        [--sub dev] [--hours 8] [--url [--base http://127.0.0.1:3000]]
 //
-// --url prints the dashboard URL with ?token=..., ready to open in a browser.
+// --url prints the dashboard URL with #token=... (a fragment: never sent to a server or logged
+// by a proxy), ready to open in a browser.
 import { createHmac } from 'node:crypto';
 import { parseArgs } from 'node:util';
 
@@ -55,13 +56,21 @@ export function sign(claims, secret) {
 
 const iat = Math.floor(Date.now() / 1000);
 const token = sign(
-  { sub: args.sub, tenant: args.tenant, role: args.role, iat, exp: iat + Math.round(hours * 3600) },
+  {
+    sub: args.sub,
+    tenant: args.tenant,
+    role: args.role,
+    iss: 'trainererp',
+    aud: 'pixel-manager',
+    iat,
+    exp: iat + Math.round(hours * 3600),
+  },
   args.secret,
 );
 
 if (args.url) {
   const url = new URL('/dashboard/marketing/pixels/', args.base);
-  url.searchParams.set('token', token);
+  url.hash = new URLSearchParams({ token }).toString();
   console.log(url.toString());
 } else {
   console.log(token);

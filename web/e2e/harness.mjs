@@ -74,11 +74,11 @@ export async function launch() {
   };
 }
 
-/** Opens the dashboard the way TrainerERP does: `?token=` once, then the page keeps it. */
+/** Opens the dashboard the way TrainerERP does: `#token=` once, then the page keeps it. */
 export async function openDashboard(context, token) {
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
-  await page.goto(`${BASE_URL}/dashboard/marketing/pixels/?token=${encodeURIComponent(token)}`);
+  await page.goto(`${BASE_URL}/dashboard/marketing/pixels/#token=${encodeURIComponent(token)}`);
   await page.getByRole('heading', { level: 1, name: 'Píxeles y API de conversiones' }).waitFor();
   return page;
 }

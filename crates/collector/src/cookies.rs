@@ -1,6 +1,6 @@
 //! First-party cookies: reading the request's `Cookie` header and writing `Set-Cookie` values
-//! on the site's registrable domain, `Secure` and `SameSite=Lax`, as the platforms' own pixels
-//! would, so the browser pixel and the edge share one `_fbp`/`_fbc`.
+//! on the site's registrable domain (Public Suffix List), `Secure` and `SameSite=Lax`, as the
+//! platforms' own pixels would, so the browser pixel and the edge share one `_fbp`/`_fbc`.
 
 /// Cookie names the edge writes besides Meta's `_fbp`/`_fbc` (whose names Meta's pixel reads).
 pub const TTCLID: &str = "_tr_ttclid";
@@ -16,15 +16,11 @@ pub fn get<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
-/// Second-level labels under which registrations happen (`example.com.es`), for the markets
-/// TrainerERP sells in; a full public-suffix list is not worth its weight in a component.
-const SECOND_LEVEL: [&str; 12] = [
-    "com.es", "org.es", "nom.es", "co.uk", "org.uk", "com.mx", "com.ar", "com.co", "com.br",
-    "com.pe", "com.uy", "com.ec",
-];
-
-/// The registrable domain of `host` (port dropped): `www.entrena.es` → `entrena.es`. `None` for
-/// an IP address or a single-label host (`localhost`), where a host-only cookie is right.
+/// The registrable domain of `host` (port dropped) by the Public Suffix List (the `psl` crate,
+/// which compiles the list in; ICANN and private sections, so `ana.github.io` is its own site):
+/// `www.entrena.es` → `entrena.es`, `shop.gym.com.es` → `gym.com.es`. `None` for an IP
+/// address, a public suffix itself or a name under no known suffix (`localhost`), where a
+/// host-only cookie is right.
 pub fn registrable_domain(host: &str) -> Option<String> {
     let name = match host.rsplit_once(':') {
         Some((n, p)) if p.bytes().all(|b| b.is_ascii_digit()) => n,
@@ -34,17 +30,18 @@ pub fn registrable_domain(host: &str) -> Option<String> {
     if name.starts_with('[') || name.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return None;
     }
-    let labels: Vec<&str> = name.split('.').collect();
-    if labels.len() < 2 || labels.iter().any(|l| l.is_empty()) {
+    if name.split('.').count() < 2 || name.split('.').any(str::is_empty) {
         return None;
     }
-    let last_two = labels[labels.len() - 2..].join(".");
-    let keep = if SECOND_LEVEL.contains(&last_two.as_str()) {
-        3
-    } else {
-        2
-    };
-    (labels.len() >= keep).then(|| labels[labels.len() - keep..].join("."))
+    // A suffix the list only knows through its default rule (`*`) is no real registry.
+    let suffix = psl::suffix(name.as_bytes())?;
+    if !suffix.is_known() {
+        return None;
+    }
+    let domain = psl::domain(name.as_bytes())?;
+    std::str::from_utf8(domain.as_bytes())
+        .ok()
+        .map(str::to_owned)
 }
 
 /// A `Set-Cookie` value. `http_only` for cookies no script needs.
@@ -87,8 +84,15 @@ mod tests {
             ("shop.gym.com.es", Some("gym.com.es")),
             ("a.b.studio.co.uk", Some("studio.co.uk")),
             ("co.uk", None),
+            ("gob.es", None),
+            ("www.sanidad.gob.es", Some("sanidad.gob.es")),
+            ("ana.github.io", Some("ana.github.io")),
+            ("tienda.gym.com.co", Some("gym.com.co")),
+            ("www.gym.co.jp", Some("gym.co.jp")),
             ("127.0.0.1:3000", None),
             ("localhost", None),
+            ("demo.localhost:3000", None),
+            ("intranet.corp", None),
             ("[::1]:80", None),
         ];
         for (host, want) in cases {

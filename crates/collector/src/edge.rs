@@ -25,7 +25,7 @@ use std::rc::Rc;
 use crate::backend::DEFAULT_COUNTRY;
 use crate::pixel::{BoxError, inject_head, pixels_of, snippet};
 use crate::recent::Recent;
-use crate::{consent, cookies, forward, lead, order, outbox, track};
+use crate::{consent, cookies, forward, guard, lead, order, outbox, purchase, track};
 
 /// Every answer's body: a page, the origin's stream, or that stream rewritten.
 pub type EdgeBody = Pin<Box<dyn Body<Data = Bytes, Error = BoxError>>>;
@@ -111,19 +111,25 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
     let now = now_ms();
     let mut configs = ConfigsStore::default();
     let site = site_of(&mut configs, &host, now).await;
-    let origin = match &site {
-        Some(s) => s.origin_url.clone(),
-        None => match variable("origin_url").await {
-            Ok(o) => o,
-            Err(_) => {
-                return page(
-                    StatusCode::BAD_GATEWAY,
-                    "502 Bad Gateway",
-                    "No hay servidor de origen configurado para este sitio (no origin configured)",
-                );
-            }
-        },
-    };
+    // Unknown, unverified or app hosts, the app's own paths, loops and forbidden origins end
+    // here: nothing is forwarded (there is no default origin).
+    let policy = guard::policy().await;
+    if let Err(refusal) = guard::check(
+        &parts.headers,
+        &host,
+        parts.uri.path(),
+        site.as_deref(),
+        &policy,
+    ) {
+        if let guard::Refusal::Origin(why) = &refusal {
+            eprintln!("site {host}: origin refused: {why}");
+        }
+        let (status, title, text) = guard::page_of(&refusal);
+        return page(status, title, text);
+    }
+    let origin = site
+        .as_ref()
+        .map_or_else(String::new, |s| s.origin_url.clone());
     let visit = Visit {
         site,
         url: format!("{proto}://{host}{path_and_query}"),
@@ -139,6 +145,8 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
     let trackable = visit.site.is_some()
         && !track::is_static_asset(&visit.path)
         && !track::is_bot(visit.user_agent.as_deref())
+        // A partial answer is no page view, and splicing a pixel into it would corrupt it.
+        && !parts.headers.contains_key(header::RANGE)
         && hv("sec-purpose")
             .or_else(|| hv("purpose"))
             .is_none_or(|p| !p.contains("prefetch"));
@@ -148,7 +156,9 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
         .map_or(PageKind::Plain, |s| s.rules.classify(&visit.path));
     let is_lead = trackable && visit.method == Method::POST && kind == PageKind::Lead;
 
-    let headers = forward::origin_headers(&parts.headers, visit.ip.as_deref(), proto, &visit.host);
+    let mut headers =
+        forward::origin_headers(&parts.headers, visit.ip.as_deref(), proto, &visit.host);
+    headers.insert(guard::LOOP_MARKER, HeaderValue::from_static("1"));
     let content_type = hv("content-type");
     let mut lead_form = None;
     let out_body = if is_lead {
@@ -217,6 +227,9 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
     } else {
         Vec::new()
     };
+    // A thank-you page's order needs TrainerERP's signature where the site asks for it.
+    let (names, signed_order) =
+        purchase::proven_orders(names, visit.site.as_deref(), &visit.query).await;
     if let (false, Some(site)) = (names.is_empty(), &visit.site) {
         let decision = consent::decide(&site.consent, &visit.cookie);
         if !decision.track {
@@ -252,7 +265,18 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
                     })
                     .unzip();
                 if html && status.is_success() && !encoded(&rparts.headers) {
-                    let s = snippet(&pixels_of(&loaded), &events);
+                    // An unsigned order's value is the visitor's word: the browser pixel
+                    // does not report it (the backend will, server-side).
+                    let s = if signed_order {
+                        snippet(&pixels_of(&loaded), &events)
+                    } else {
+                        let shown: Vec<Event> = events
+                            .iter()
+                            .filter(|e| e.name != StandardEvent::Purchase)
+                            .cloned()
+                            .collect();
+                        snippet(&pixels_of(&loaded), &shown)
+                    };
                     if !s.is_empty() {
                         let injected = inject_head(body, &s).await;
                         if let Some(added) = injected.added {
@@ -266,6 +290,7 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
                     configs: loaded,
                     events,
                     minted,
+                    signed_order,
                 });
             }
         }

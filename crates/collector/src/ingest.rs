@@ -36,10 +36,14 @@ async fn ingest(req: Request) -> Result<Resp, ApiError> {
         .get("x-signature")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let now = now_ms() as i64;
+    // A missing, malformed or stale header is refused before a byte of the body is read; a
+    // well-formed one costs one HMAC of the body, whatever it holds.
+    let header = signature::parse_header(sig.as_deref(), now / 1000)
+        .map_err(|e| ApiError::Unauthorized(e.message().into()))?;
     let body = read_body(req, MAX_BODY).await?;
     let secret = variable("ingest_signing_secret").await?;
-    let now = now_ms() as i64;
-    signature::verify(sig.as_deref(), &body, secret.as_bytes(), now / 1000)
+    signature::verify_body(&header, &body, secret.as_bytes())
         .map_err(|e| ApiError::Unauthorized(e.message().into()))?;
     // Any signed backend call after a restart wakes the dispatcher if work is pending.
     edge_kit::deliver::nudge();
@@ -112,13 +116,25 @@ async fn ingest(req: Request) -> Result<Resp, ApiError> {
             now,
         )
         .await?;
+        // The backend's Purchase of an order replaces a thank-you page's copy still on hold
+        // (that order was counted as received when the page reported it).
+        let superseded = item.event.name == StandardEvent::Purchase
+            && item.event.custom.order_id.is_some()
+            && crate::purchase::cancel_held(
+                &stores,
+                tenant_configs,
+                &item.tenant,
+                item.event.event_id.as_str(),
+                now,
+            )
+            .await?;
         let status = if done.duplicate {
             duplicates += 1;
             "duplicate"
         } else {
             accepted += 1;
             deliveries += done.deliveries;
-            if item.event.name == StandardEvent::Purchase {
+            if item.event.name == StandardEvent::Purchase && !superseded {
                 *purchases.entry(item.tenant.clone()).or_default() += 1;
             }
             "accepted"

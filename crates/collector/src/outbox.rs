@@ -6,7 +6,8 @@
 //! page's path) and the first page of a quiet spell starts the flush, which waits
 //! [`FLUSH_AFTER_MS`] for the pages that follow. Ids minted at random here need no dedup claim:
 //! those events go in one `set_many` per tenant; a thank-you page's Purchase, whose id comes
-//! from the order (and comes back from the backend), is claimed as any other event.
+//! from the order (and comes back from the backend), is held for the backend's
+//! ([`crate::purchase`]).
 //! A failed write is retried; what still fails is reported in the log with the event ids.
 
 use std::cell::{Cell, RefCell};
@@ -35,6 +36,9 @@ pub struct PageEvents {
     pub events: Vec<Event>,
     /// Whether each event's id was minted at random for it (no dedup claim needed).
     pub minted: Vec<bool>,
+    /// Whether the page's order (if any) carried TrainerERP's signature: then its Purchase is
+    /// the backend's word and goes out at once; otherwise it is held ([`crate::purchase`]).
+    pub signed_order: bool,
 }
 
 thread_local! {
@@ -99,9 +103,41 @@ async fn flush(pages: Vec<PageEvents>, now_ms: i64) {
     }
     let mut purchases: BTreeMap<&TenantId, u32> = BTreeMap::new();
     for (page, e) in claimed {
-        match retrying(|| enqueue_loaded(&stores, &page.configs, &page.tenant, e, None, now_ms))
+        // An unsigned thank-you page's order is held for the backend's word; a signed one is
+        // the backend's word, and replaces an unsigned copy on hold (crate::purchase).
+        let queued = if e.name == StandardEvent::Purchase && page.signed_order {
+            let done =
+                retrying(|| enqueue_loaded(&stores, &page.configs, &page.tenant, e, None, now_ms))
+                    .await;
+            if let Ok(d) = &done
+                && !d.duplicate
+                && let Err(err) = crate::purchase::cancel_held(
+                    &stores,
+                    &page.configs,
+                    &page.tenant,
+                    e.event_id.as_str(),
+                    now_ms,
+                )
+                .await
+            {
+                eprintln!("held copy of {} not cancelled: {err}", e.event_id);
+            }
+            done
+        } else if e.name == StandardEvent::Purchase {
+            retrying(|| {
+                crate::purchase::enqueue_page_purchase(
+                    &stores,
+                    &page.configs,
+                    &page.tenant,
+                    e,
+                    now_ms,
+                )
+            })
             .await
-        {
+        } else {
+            retrying(|| enqueue_loaded(&stores, &page.configs, &page.tenant, e, None, now_ms)).await
+        };
+        match queued {
             Ok(done) => {
                 deliveries += done.deliveries;
                 // A thank-you page's order, first seen here: the reconciliation's "received".

@@ -9,6 +9,11 @@ use sha2::Sha256;
 
 /// How far `t` may be from the host's clock, either way.
 pub const MAX_SKEW_SECS: i64 = 300;
+/// At most this many `v1` entries: two let the backend sign with an old and a new secret while
+/// rotating; more only buy an attacker work.
+pub const MAX_MACS: usize = 2;
+/// A well-formed header is under 200 bytes; anything much longer is refused unread.
+pub const MAX_HEADER_LEN: usize = 512;
 
 /// Why a signature was refused (answered as 401 with this text).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,49 +28,82 @@ impl SignatureError {
     pub fn message(&self) -> &'static str {
         match self {
             SignatureError::Missing => "missing X-Signature header",
-            SignatureError::Malformed => "X-Signature must be t=<unix seconds>,v1=<hex hmac>",
+            SignatureError::Malformed => {
+                "X-Signature must be t=<unix seconds>,v1=<64 hex digits> (at most two v1 entries)"
+            }
             SignatureError::Stale => "the signature's timestamp is outside the five-minute window",
             SignatureError::Mismatch => "the signature does not match the body",
         }
     }
 }
 
-/// Check `header` for `body` at `now_secs`. The MAC is compared in constant time.
-pub fn verify(
-    header: Option<&str>,
-    body: &[u8],
-    secret: &[u8],
-    now_secs: i64,
-) -> Result<(), SignatureError> {
+/// A header that passed every check that needs no body: well formed, fresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    t_text: String,
+    macs: Vec<[u8; 32]>,
+}
+
+/// Check the header alone, before the body is read: its size, its shape (one `t`, one or two
+/// `v1` of exactly 32 bytes in hex, nothing else) and its freshness at `now_secs`.
+pub fn parse_header(header: Option<&str>, now_secs: i64) -> Result<Header, SignatureError> {
     let header = header.ok_or(SignatureError::Missing)?;
-    let (mut t, mut v1) = (None, Vec::new());
+    if header.len() > MAX_HEADER_LEN {
+        return Err(SignatureError::Malformed);
+    }
+    let (mut t, mut macs) = (None, Vec::new());
     for part in header.split(',') {
         match part.trim().split_once('=') {
-            Some(("t", v)) => t = Some(v.trim()),
-            // Several v1 values are allowed so the backend can sign with two secrets while rotating.
-            Some(("v1", v)) => v1.push(v.trim()),
-            _ => {}
+            Some(("t", v)) if t.is_none() => t = Some(v.trim()),
+            Some(("v1", v)) if macs.len() < MAX_MACS => {
+                let mut mac = [0u8; 32];
+                hex::decode_to_slice(v.trim(), &mut mac).map_err(|_| SignatureError::Malformed)?;
+                macs.push(mac);
+            }
+            _ => return Err(SignatureError::Malformed),
         }
     }
     let t_text = t.ok_or(SignatureError::Malformed)?;
     let t: i64 = t_text.parse().map_err(|_| SignatureError::Malformed)?;
-    let macs: Vec<Vec<u8>> = v1.iter().filter_map(|v| hex::decode(v).ok()).collect();
     if macs.is_empty() {
         return Err(SignatureError::Malformed);
     }
     if (now_secs - t).abs() > MAX_SKEW_SECS {
         return Err(SignatureError::Stale);
     }
-    for mac in macs {
-        let mut m = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| SignatureError::Mismatch)?;
-        m.update(t_text.as_bytes());
-        m.update(b".");
-        m.update(body);
-        if m.verify_slice(&mac).is_ok() {
-            return Ok(());
-        }
+    Ok(Header {
+        t_text: t_text.to_owned(),
+        macs,
+    })
+}
+
+/// Check a parsed header against `body`: one HMAC of the body whatever the header holds, then
+/// a constant-time comparison with each (at most [`MAX_MACS`]) candidate.
+pub fn verify_body(header: &Header, body: &[u8], secret: &[u8]) -> Result<(), SignatureError> {
+    let mut m = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| SignatureError::Mismatch)?;
+    m.update(header.t_text.as_bytes());
+    m.update(b".");
+    m.update(body);
+    // The body is hashed once; each candidate only finishes a copy of that state.
+    if header
+        .macs
+        .iter()
+        .any(|mac| m.clone().verify_slice(mac).is_ok())
+    {
+        Ok(())
+    } else {
+        Err(SignatureError::Mismatch)
     }
-    Err(SignatureError::Mismatch)
+}
+
+/// Check `header` for `body` at `now_secs` ([`parse_header`], then [`verify_body`]).
+pub fn verify(
+    header: Option<&str>,
+    body: &[u8],
+    secret: &[u8],
+    now_secs: i64,
+) -> Result<(), SignatureError> {
+    verify_body(&parse_header(header, now_secs)?, body, secret)
 }
 
 /// The header value for `body` at `t` (tests and the benchmark sign the same way).
@@ -101,6 +139,13 @@ mod tests {
             ),
             (
                 Some("t=abc,v1=00"),
+                body,
+                b"s3cret",
+                NOW,
+                SignatureError::Malformed,
+            ),
+            (
+                Some("t=1,v1=00"),
                 body,
                 b"s3cret",
                 NOW,
@@ -146,5 +191,27 @@ mod tests {
         let new = sign(body, b"new", NOW);
         let both = format!("{},{}", old, new.split(',').nth(1).unwrap());
         assert_eq!(verify(Some(&both), body, b"new", NOW), Ok(()));
+    }
+
+    #[test]
+    fn more_entries_than_a_rotation_needs_or_a_long_header_are_malformed_unread() {
+        let body = b"[]";
+        let good = sign(body, b"k", NOW);
+        let v1 = good.split(',').nth(1).unwrap();
+        let three = format!("{good},{v1},{v1}");
+        let long = format!("{good},{}", "x".repeat(MAX_HEADER_LEN));
+        let two_t = format!("t={NOW},{good}");
+        let junk = format!("{good},v0=abc");
+        for h in [three, long, two_t, junk] {
+            assert_eq!(
+                parse_header(Some(&h), NOW),
+                Err(SignatureError::Malformed),
+                "{h}"
+            );
+        }
+        assert_eq!(
+            parse_header(Some(&good), NOW + 301),
+            Err(SignatureError::Stale)
+        );
     }
 }

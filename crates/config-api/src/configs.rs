@@ -63,10 +63,12 @@ pub async fn create(ctx: &Ctx, req: Request) -> Result<Resp, ApiError> {
     .await?;
 
     let keyring = deliver::keyring().await.map_err(ApiError::internal)?;
-    let encrypted = keyring
-        .encrypt(&new.token, host::random_bytes::<12>())
-        .map_err(ApiError::internal)?;
     let id = ConfigId::from_random(host::random_bytes::<8>());
+    // Bound to this config: the ciphertext cannot be moved onto another one.
+    let context = pixel_core::crypto::config_context(ctx.tenant.as_str(), id.as_str());
+    let encrypted = keyring
+        .encrypt_for(&new.token, host::random_bytes::<12>(), &context)
+        .map_err(ApiError::internal)?;
     let mut config =
         TrackingConfig::new(id.clone(), ctx.tenant.clone(), new, encrypted, ctx.now_ms);
     record_verdict(&mut config, &verdict, ctx.now_ms);
@@ -137,7 +139,11 @@ pub async fn patch(ctx: &Ctx, raw_id: &str, req: Request) -> Result<Resp, ApiErr
             let keyring = deliver::keyring().await.map_err(ApiError::internal)?;
             Some(
                 keyring
-                    .encrypt(token, host::random_bytes::<12>())
+                    .encrypt_for(
+                        token,
+                        host::random_bytes::<12>(),
+                        &pixel_core::crypto::config_context(ctx.tenant.as_str(), id.as_str()),
+                    )
                     .map_err(ApiError::internal)?,
             )
         }

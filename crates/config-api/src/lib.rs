@@ -9,7 +9,9 @@ mod configs;
 mod credentials;
 mod ctx;
 mod deliveries;
+mod rekey;
 mod routes;
+mod site_verify;
 mod sites;
 mod stats;
 mod test_event;
@@ -48,6 +50,8 @@ async fn serve(req: Request) -> Result<Resp, ApiError> {
         Route::GetSite(host) => sites::get(&ctx, &host).await,
         Route::PutSite(host) => sites::put(&ctx, &host, req).await,
         Route::DeleteSite(host) => sites::delete(&ctx, &host).await,
+        Route::VerifySite(host) => site_verify::verify(&ctx, &host).await,
+        Route::ReencryptTokens => rekey::reencrypt(&ctx).await,
         Route::ConfigLogs(id) => deliveries::list_logs(&ctx, &id, query).await,
         Route::DeadLetters(id) => deliveries::list_dead_letters(&ctx, &id, query).await,
         Route::ReplayDeadLetters(id) => deliveries::replay_dead_letters(&ctx, &id).await,

@@ -21,6 +21,8 @@ pub enum Route {
     GetSite(String),
     PutSite(String),
     DeleteSite(String),
+    VerifySite(String),
+    ReencryptTokens,
     DispatcherTick,
     TestEvent(String),
     TrackingStats,
@@ -68,6 +70,12 @@ impl Route {
                 _ => not_allowed("GET"),
             };
         }
+        if path == "/api/v1/marketing/token-keys/reencrypt" {
+            return match *method {
+                Method::POST => Ok(Route::ReencryptTokens),
+                _ => not_allowed("POST"),
+            };
+        }
         if path == "/api/v1/marketing/dispatcher/tick" {
             return match *method {
                 Method::POST => Ok(Route::DispatcherTick),
@@ -78,6 +86,17 @@ impl Route {
             return match *method {
                 Method::GET => Ok(Route::ListSites),
                 _ => not_allowed("GET"),
+            };
+        }
+        if let Some(host) = path
+            .strip_prefix(SITES)
+            .and_then(|r| r.strip_prefix('/'))
+            .and_then(|r| r.strip_suffix("/verify"))
+            && !host.contains('/')
+        {
+            return match *method {
+                Method::POST => Ok(Route::VerifySite(host.to_owned())),
+                _ => not_allowed("POST"),
             };
         }
         if let Some(host) = path.strip_prefix(SITES).and_then(|r| r.strip_prefix('/'))

@@ -1,18 +1,27 @@
 //! `GET /sites`, `GET/PUT/DELETE /sites/{host}`: which tenant a hostname belongs to, for the
-//! edge. A host belongs to one tenant at a time: claiming another tenant's host is a 409, and
-//! the claim itself is a compare-and-swap so two tenants racing for one host cannot both win.
+//! edge. A claim is `pending` until the tenant proves control of the host with a DNS TXT record
+//! ([`crate::site_verify`]); a pending claim proves nothing, so another tenant may claim the
+//! host too (the claim moves), while a verified host is a 409 for everyone else. The claim is
+//! a compare-and-swap so two tenants racing for one host cannot both win. The app's own host
+//! names and forbidden origins (pixel_core::site::origin) are refused with a 400 that says why;
+//! a system admin may release any host (DELETE), e.g. one squatted before ownership checks.
 
 use edge_kit::api::{self, ApiError, Resp};
+use edge_kit::auth::Role;
+use edge_kit::host::variable;
 use http::StatusCode;
 use pixel_core::config::TenantId;
 use pixel_core::kv::KvStore;
 use pixel_core::schema::{self, CONFIGS_STORE};
-use pixel_core::site::{Site, parse_host, validate_site};
+use pixel_core::site::origin::{OriginPolicy, origin_host};
+use pixel_core::site::verification::{txt_name, txt_value};
+use pixel_core::site::{Site, Verification, check_origin, parse_host, validate_site};
 use serde_json::{Value, json};
 use spin_sdk::http::Request;
 
 use crate::configs::field_errors;
 use crate::ctx::{Ctx, iso};
+use crate::site_verify::{forget_previous_owner, held_by_other};
 
 const CAS_ATTEMPTS: usize = 32;
 
@@ -25,7 +34,8 @@ pub async fn list(ctx: &Ctx) -> Result<Resp, ApiError> {
         if let Ok(site) = serde_json::from_slice::<Site>(&raw)
             && site.tenant_id == ctx.tenant
         {
-            sites.push(present(&site));
+            let txt = expected_txt(ctx, &site.host).await?;
+            sites.push(present(&site, &txt));
         }
     }
     Ok(api::json_response(StatusCode::OK, &sites))
@@ -35,13 +45,31 @@ pub async fn get(ctx: &Ctx, raw_host: &str) -> Result<Resp, ApiError> {
     let host = host_param(raw_host)?;
     let store = ctx.store(CONFIGS_STORE).await?;
     let (site, _) = load_own(&store, &ctx.tenant, &host).await?;
-    Ok(api::json_response(StatusCode::OK, &present(&site)))
+    let txt = expected_txt(ctx, &host).await?;
+    Ok(api::json_response(StatusCode::OK, &present(&site, &txt)))
 }
 
 pub async fn put(ctx: &Ctx, raw_host: &str, req: Request) -> Result<Resp, ApiError> {
     let host = host_param(raw_host)?;
+    let policy = origin_policy().await?;
+    if policy.is_app_host(&host) {
+        return Err(ApiError::field(
+            "host",
+            "reserved",
+            format!("{host} is one of this app's own host names; it cannot be a site"),
+        ));
+    }
     let body: Value = api::read_json(req).await?;
     let input = validate_site(&body).map_err(field_errors)?;
+    check_origin(&input.origin_url, &policy).map_err(|e| field_errors(vec![e]))?;
+    let site_name = host.rsplit_once(':').map_or(host.as_str(), |(n, _)| n);
+    if origin_host(&input.origin_url).is_some_and(|o| o.eq_ignore_ascii_case(site_name)) {
+        return Err(ApiError::field(
+            "originUrl",
+            "forbidden_origin",
+            "the origin cannot be the site's own host: the edge would forward to itself",
+        ));
+    }
     let store = ctx.store(CONFIGS_STORE).await?;
     let key = schema::site_key(&host);
     let raw = store.get(&key).await?;
@@ -53,19 +81,23 @@ pub async fn put(ctx: &Ctx, raw_host: &str, req: Request) -> Result<Resp, ApiErr
         None => None,
     };
     if let Some(site) = &existing
-        && site.tenant_id != ctx.tenant
+        && held_by_other(site, ctx)
     {
         return Err(ApiError::Conflict(format!(
-            "the host {host} is already claimed by another account"
+            "the host {host} is already claimed and verified by another account"
         )));
     }
+    // Only the same tenant's claim carries over; a pending claim of another tenant is replaced.
+    let own = existing.as_ref().filter(|s| s.tenant_id == ctx.tenant);
     let site = Site {
         host: host.clone(),
         tenant_id: ctx.tenant.clone(),
         origin_url: input.origin_url,
         consent: input.consent,
         rules: input.rules,
-        created_at: existing.as_ref().map_or(ctx.now_ms, |s| s.created_at),
+        require_signed_orders: input.require_signed_orders,
+        verification: own.map_or_else(Verification::default, |s| s.verification.clone()),
+        created_at: own.map_or(ctx.now_ms, |s| s.created_at),
         updated_at: ctx.now_ms,
     };
     let bytes = serde_json::to_vec(&site).map_err(ApiError::internal)?;
@@ -80,41 +112,78 @@ pub async fn put(ctx: &Ctx, raw_host: &str, req: Request) -> Result<Resp, ApiErr
         }
     })
     .await?;
-    let status = if existing.is_some() {
+    if let Some(previous) = existing.as_ref().filter(|s| s.tenant_id != ctx.tenant) {
+        forget_previous_owner(&store, previous, &host).await?;
+    }
+    let status = if own.is_some() {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
-    Ok(api::json_response(status, &present(&site)))
+    let txt = expected_txt(ctx, &host).await?;
+    Ok(api::json_response(status, &present(&site, &txt)))
 }
 
 pub async fn delete(ctx: &Ctx, raw_host: &str) -> Result<Resp, ApiError> {
     let host = host_param(raw_host)?;
     let store = ctx.store(CONFIGS_STORE).await?;
-    load_own(&store, &ctx.tenant, &host).await?;
+    // A system admin releases any tenant's host (a squatted one); a trainer only their own.
+    let site = if ctx.role == Role::SystemAdmin {
+        let raw = store
+            .get(&schema::site_key(&host))
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no site {host}")))?;
+        serde_json::from_slice::<Site>(&raw)
+            .map_err(|e| ApiError::internal(format!("corrupt site {host}: {e}")))?
+    } else {
+        load_own(&store, &ctx.tenant, &host).await?.0
+    };
     store.delete(&schema::site_key(&host)).await?;
-    update_index(&store, &ctx.tenant, |hosts| hosts.retain(|h| h != &host)).await?;
+    update_index(&store, &site.tenant_id, |hosts| {
+        hosts.retain(|h| h != &host)
+    })
+    .await?;
     Ok(api::empty_response(StatusCode::NO_CONTENT))
 }
 
-fn present(site: &Site) -> Value {
+/// The site as the API answers it, with what its owner must publish in DNS.
+pub fn present(site: &Site, txt: &str) -> Value {
     json!({
         "host": site.host,
         "originUrl": site.origin_url,
         "consent": site.consent,
         "rules": site.rules,
+        "requireSignedOrders": site.require_signed_orders,
+        "verification": {
+            "status": site.verification.status,
+            "txtName": txt_name(&site.host),
+            "txtValue": txt,
+            "verifiedAt": site.verification.verified_at.map(iso),
+        },
         "createdAt": iso(site.created_at),
         "updatedAt": iso(site.updated_at),
     })
 }
 
-fn host_param(raw: &str) -> Result<String, ApiError> {
+/// The TXT value that proves the caller's tenant controls `host`.
+pub async fn expected_txt(ctx: &Ctx, host: &str) -> Result<String, ApiError> {
+    let secret = variable("auth_jwt_secret").await?;
+    Ok(txt_value(secret.as_bytes(), ctx.tenant.as_str(), host))
+}
+
+async fn origin_policy() -> Result<OriginPolicy, ApiError> {
+    let allow = variable("allow_private_origins").await?;
+    let hosts = variable("app_hosts").await?;
+    Ok(OriginPolicy::from_vars(&allow, &hosts))
+}
+
+pub fn host_param(raw: &str) -> Result<String, ApiError> {
     let decoded = edge_kit::auth::percent_decode(raw);
     parse_host(&decoded).map_err(|e| ApiError::field("host", "invalid_format", e.message))
 }
 
 /// The tenant's own site, or 404 (another tenant's host is not found, not forbidden).
-async fn load_own(
+pub async fn load_own(
     store: &impl KvStore,
     tenant: &TenantId,
     host: &str,
@@ -145,7 +214,7 @@ async fn read_index(
     Ok((hosts, raw))
 }
 
-async fn update_index(
+pub async fn update_index(
     store: &impl KvStore,
     tenant: &TenantId,
     change: impl Fn(&mut Vec<String>),

@@ -162,7 +162,10 @@ async fn meta_quality(store: &impl KvStore, ctx: &Ctx, config: &TrackingConfig) 
 async fn fetch_meta_quality(config: &TrackingConfig) -> Option<Value> {
     let ep = Endpoints::load().await.ok()?;
     let keyring = deliver::keyring().await.ok()?;
-    let token = keyring.decrypt(&config.encrypted_token).ok()?;
+    let context = pixel_core::crypto::config_context(config.tenant_id.as_str(), config.id.as_str());
+    let token = keyring
+        .decrypt_for(&config.encrypted_token, &context)
+        .ok()?;
     let url = format!(
         "{}/{}/dataset_quality?dataset_id={}&fields=web%7Bevent_match_quality%2Cevent_name%7D&access_token={}",
         ep.meta_url,

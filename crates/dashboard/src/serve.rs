@@ -37,9 +37,11 @@ impl Reply {
 }
 
 /// The page's Content-Security-Policy: everything from this origin, nothing from elsewhere
-/// (inline styles are what Headless UI sets for positioning).
+/// (inline styles are what Headless UI sets for positioning), and no page may frame it
+/// (`frame-ancestors`: clickjacking a trainer into deleting a pixel).
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'";
+img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
+frame-ancestors 'none'; form-action 'self'";
 
 pub fn serve(req: &Req<'_>, files: &impl Files) -> Reply {
     let head = match req.method {
@@ -93,7 +95,9 @@ pub fn serve(req: &Req<'_>, files: &impl Files) -> Reply {
         // The page may carry `?token=` for an instant: never send it on as a Referer.
         reply = reply
             .with("referrer-policy", "no-referrer")
-            .with("content-security-policy", CSP);
+            .with("content-security-policy", CSP)
+            // For browsers without CSP level 2.
+            .with("x-frame-options", "DENY");
     }
     if !head {
         reply.body = body;

@@ -1,11 +1,18 @@
 //! Bearer auth: TrainerERP signs HS256 JWTs with the `auth_jwt_secret` variable, carrying
-//! `sub`, `tenant`, `role` and `exp`. A `system_admin` may act on the tenant named by
-//! `?tenantId=`; everyone else acts on their own tenant only.
+//! `sub`, `tenant`, `role`, `exp`, and `iss` = [`ISSUER`], `aud` = [`AUDIENCE`], so a token
+//! TrainerERP signs for another of its services with the same secret is refused here. A
+//! `system_admin` may act on the tenant named by `?tenantId=`; everyone else acts on their own
+//! tenant only.
 
 use crate::api::ApiError;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Request;
+
+/// The `iss` every accepted token carries: TrainerERP.
+pub const ISSUER: &str = "trainererp";
+/// The `aud` every accepted token carries: this product.
+pub const AUDIENCE: &str = "pixel-manager";
 
 /// Who may do what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,7 +78,9 @@ pub fn authenticate(req: &Request, secret: &str) -> Result<Caller, ApiError> {
 /// Verify a token's signature, algorithm and expiry.
 pub fn verify_token(token: &str, secret: &str) -> Result<Claims, ApiError> {
     let mut validation = Validation::new(Algorithm::HS256);
-    validation.set_required_spec_claims(&["exp", "sub"]);
+    validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
     validation.leeway = 30;
     let data = decode::<Claims>(
         token,
@@ -84,8 +93,10 @@ pub fn verify_token(token: &str, secret: &str) -> Result<Claims, ApiError> {
             ErrorKind::ExpiredSignature => "the token has expired",
             ErrorKind::InvalidSignature => "the token's signature is invalid",
             ErrorKind::InvalidAlgorithm => "the token must be signed with HS256",
+            ErrorKind::InvalidIssuer => "the token was not issued by trainererp (iss)",
+            ErrorKind::InvalidAudience => "the token is not meant for pixel-manager (aud)",
             ErrorKind::MissingRequiredClaim(_) | ErrorKind::Json(_) => {
-                "the token lacks the claims sub, tenant, role, exp"
+                "the token lacks the claims sub, tenant, role, iss, aud, exp"
             }
             _ => "the token is malformed",
         };

@@ -115,7 +115,7 @@ impl<'a, S: KvStore> Client<'a, S> {
     pub async fn target(&self, config: &TrackingConfig, now_ms: i64) -> Result<Target, Outcome> {
         let token = self
             .keyring
-            .decrypt(&config.encrypted_token)
+            .decrypt_for(&config.encrypted_token, &token_context(config))
             .map_err(|e| Outcome::Retry {
                 after_secs: Some(300),
                 reason: format!("the stored token could not be decrypted: {e}"),
@@ -179,7 +179,10 @@ impl<'a, S: KvStore> Client<'a, S> {
             return sent;
         }
         // The cached access token may have been revoked early: one fresh exchange, one resend.
-        let Ok(refresh) = self.keyring.decrypt(&config.encrypted_token) else {
+        let Ok(refresh) = self
+            .keyring
+            .decrypt_for(&config.encrypted_token, &token_context(config))
+        else {
             return sent;
         };
         match google::access_token(self, config, &refresh, now_ms, true).await {
@@ -345,4 +348,9 @@ pub fn nudge() {
             Err(e) => eprintln!("nudge: {e}"),
         }
     });
+}
+
+/// What a config's stored token is bound to (AES-GCM associated data).
+pub fn token_context(config: &TrackingConfig) -> String {
+    pixel_core::crypto::config_context(config.tenant_id.as_str(), config.id.as_str())
 }

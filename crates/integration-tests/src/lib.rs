@@ -71,6 +71,11 @@ impl App {
             ("google_oauth_url".into(), url.clone()),
             ("google_client_id".into(), "test-client".into()),
             ("google_client_secret".into(), "test-client-secret".into()),
+            // The existing tests' origins are on 127.0.0.1: the development switch is on by
+            // default here; the attack tests turn it off (tests/e2e/security).
+            ("allow_private_origins".into(), "true".into()),
+            ("dns_resolver_url".into(), format!("{url}/dns-query")),
+            ("dns_resolver_origin".into(), url.clone()),
         ];
         for (k, v) in extra {
             variables.retain(|(name, _)| name != k);
@@ -103,13 +108,32 @@ impl App {
         r.json()
     }
 
-    /// Map `host` to a site of `tenant`; panics unless the API answers 201.
-    pub async fn put_site(&self, tenant: &str, host: &str, body: Value) {
+    /// Map `host` to a site of `tenant` and prove ownership the way a trainer does (the TXT
+    /// record the answer names, published on the mock resolver, then `verify`); panics unless
+    /// the API answers 201 and 200. The verified site as answered.
+    pub async fn put_site(&self, tenant: &str, host: &str, body: Value) -> Value {
+        let token = self.token(tenant);
         let r = self
             .client
-            .put(&format!("{SITES}/{host}"), &self.token(tenant), body)
+            .put(&format!("{SITES}/{host}"), &token, body)
             .await;
         assert_eq!(r.status, 201, "{}", r.text());
+        let v = r.json();
+        let (name, value) = (
+            &v["verification"]["txtName"],
+            &v["verification"]["txtValue"],
+        );
+        let (name, value) = (
+            name.as_str().expect("txtName"),
+            value.as_str().expect("txtValue"),
+        );
+        self.mock.add_dns_record(name, "TXT", value);
+        let verified = self
+            .client
+            .post(&format!("{SITES}/{host}/verify"), &token, json!({}))
+            .await;
+        assert_eq!(verified.status, 200, "{}", verified.text());
+        verified.json()
     }
 
     /// Event batches Meta has received (`POST …/events`), credential checks and test events
@@ -160,7 +184,7 @@ pub fn sign(tenant: &str, role: &str, ttl_secs: i64, secret: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_secs() as i64;
-    let claims = json!({ "sub": "tester", "tenant": tenant, "role": role, "exp": now + ttl_secs, "iat": now });
+    let claims = json!({ "sub": "tester", "tenant": tenant, "role": role, "exp": now + ttl_secs, "iat": now, "iss": "trainererp", "aud": "pixel-manager" });
     encode(
         &Header::default(),
         &claims,

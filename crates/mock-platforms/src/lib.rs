@@ -9,8 +9,10 @@
 //!
 //! Codemap: `server` (accept, route, record, faults, `/_mock/*`), `state` (what is remembered),
 //! `http` (request/reply types), `meta` + `meta_events` + `meta_quality`, `tiktok`,
-//! `google` + `google_rows`, `oauth`.
+//! `google` + `google_rows`, `oauth`, `doh` (a DNS-over-HTTPS resolver: `GET /dns-query`,
+//! records added with `POST /_mock/dns`).
 
+mod doh;
 mod google;
 mod google_rows;
 mod http;
@@ -96,6 +98,16 @@ impl MockServer {
     /// What each platform accepted, per account and event name.
     pub fn received(&self) -> Received {
         self.state.received()
+    }
+
+    /// Publish a DNS record on the mock DNS-over-HTTPS resolver (`GET /dns-query`), as
+    /// `POST /_mock/dns` does: `("_trainererp.www.example.com", "TXT", "…")`.
+    pub fn add_dns_record(&self, name: &str, kind: &str, data: &str) {
+        self.state.dns.add(doh::Record {
+            name: name.into(),
+            kind: kind.into(),
+            data: data.into(),
+        });
     }
 
     /// Stop serving and wait until the listener is closed.

@@ -80,6 +80,9 @@ async fn handle(
         headers: parts.headers,
         body,
     };
+    if req.path == "/dns-query" {
+        return respond(crate::doh::query(&state.dns, &req));
+    }
     if req.path == "/_mock" || req.path.starts_with("/_mock/") {
         return respond(control(state, &req));
     }
@@ -211,6 +214,7 @@ fn control(state: &State, req: &Incoming) -> Reply {
             }
             Err(e) => bad_request(format!("invalid fault: {e}")),
         },
+        ("POST" | "DELETE", "dns") => crate::doh::control(&state.dns, req),
         ("DELETE", "faults") => {
             state.clear_faults();
             Reply::new(204, Value::Null)

@@ -236,6 +236,8 @@ pub(crate) struct Inner {
 #[derive(Default)]
 pub struct State {
     inner: Mutex<Inner>,
+    /// The DNS-over-HTTPS stand-in's records.
+    pub(crate) dns: crate::doh::Records,
 }
 
 impl State {

@@ -1,13 +1,19 @@
 //! Access tokens at rest: AES-256-GCM (RustCrypto `aes-gcm`).
 //!
-//! Format: `v1.<key-id>.<base64url(nonce || ciphertext+tag)>`, where key-id is the first 8 hex
+//! Format: `v2.<key-id>.<base64url(nonce || ciphertext+tag)>`, where key-id is the first 8 hex
 //! digits of SHA-256 of the key. The key id lets keys rotate: a [`Keyring`] encrypts with its
 //! current key and decrypts with whichever key the id names, so tokens written under an old key
-//! stay readable until they are re-encrypted ([`Keyring::needs_reencrypt`]).
-//! The header `v1.<key-id>` is authenticated as associated data, so it cannot be swapped.
+//! stay readable until they are re-encrypted ([`Keyring::needs_reencrypt`]); once none is left
+//! (config-api's re-encryption sweep says so) the old key can be removed from the variables.
+//!
+//! Associated data: the header `v2.<key-id>` and a *context* naming what the token belongs to
+//! ([`config_context`]: tenant and config id), so a ciphertext copied onto another config (or
+//! another tenant) fails authentication instead of lending its token. `v1` values (header
+//! only, written before contexts) are still read, and rewritten as `v2` by the sweep.
 //!
 //! The core does no I/O: the caller passes the 12 random nonce bytes. A nonce must never repeat
-//! under one key; 96 random bits make that negligible for the number of tokens we store.
+//! under one key; 96 random bits make that negligible for the number of tokens we store. An
+//! all-zero nonce is what a failed random source leaves behind, so it is refused.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -15,8 +21,16 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 
-const VERSION: &str = "v1";
+/// Header only as associated data (read, never written).
+const LEGACY: &str = "v1";
+/// Header and context as associated data.
+const VERSION: &str = "v2";
 const NONCE_LEN: usize = 12;
+
+/// The context a config's token is bound to.
+pub fn config_context(tenant: &str, config_id: &str) -> String {
+    format!("config/{tenant}/{config_id}")
+}
 
 /// Why a key could not be loaded or a token not decrypted. Messages never contain secrets.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,6 +45,8 @@ pub enum CryptoError {
     Authentication,
     #[error("decrypted token is not UTF-8")]
     NotUtf8,
+    #[error("refusing an all-zero nonce (the random source failed)")]
+    BadNonce,
 }
 
 /// One AES-256 key and its id.
@@ -118,9 +134,19 @@ impl Keyring {
         self.current.id()
     }
 
-    /// Encrypt `clear` with the current key and the caller's 12 random bytes.
-    pub fn encrypt(&self, clear: &str, nonce: [u8; NONCE_LEN]) -> Result<String, CryptoError> {
+    /// Encrypt `clear` with the current key and the caller's 12 random bytes, bound to
+    /// `context` (see [`config_context`]).
+    pub fn encrypt_for(
+        &self,
+        clear: &str,
+        nonce: [u8; NONCE_LEN],
+        context: &str,
+    ) -> Result<String, CryptoError> {
+        if nonce == [0; NONCE_LEN] {
+            return Err(CryptoError::BadNonce);
+        }
         let header = format!("{VERSION}.{}", self.current.id);
+        let aad = associated(&header, VERSION, context);
         let sealed = self
             .current
             .cipher
@@ -128,7 +154,7 @@ impl Keyring {
                 Nonce::from_slice(&nonce),
                 Payload {
                     msg: clear.as_bytes(),
-                    aad: header.as_bytes(),
+                    aad: &aad,
                 },
             )
             .map_err(|_| CryptoError::Authentication)?;
@@ -138,39 +164,67 @@ impl Keyring {
         Ok(format!("{header}.{}", URL_SAFE_NO_PAD.encode(blob)))
     }
 
-    /// Decrypt a value made by [`Keyring::encrypt`] under any key of the ring.
-    pub fn decrypt(&self, encrypted: &str) -> Result<String, CryptoError> {
-        let (key_id, blob) = parse(encrypted)?;
+    /// [`Keyring::encrypt_for`] with an empty context: for values that belong to no config.
+    pub fn encrypt(&self, clear: &str, nonce: [u8; NONCE_LEN]) -> Result<String, CryptoError> {
+        self.encrypt_for(clear, nonce, "")
+    }
+
+    /// Decrypt a value made by [`Keyring::encrypt_for`] with the same `context` under any key
+    /// of the ring (or a `v1` value, which has no context).
+    pub fn decrypt_for(&self, encrypted: &str, context: &str) -> Result<String, CryptoError> {
+        let (version, key_id, blob) = parse(encrypted)?;
         let key = std::iter::once(&self.current)
             .chain(&self.previous)
             .find(|k| k.id == key_id)
             .ok_or_else(|| CryptoError::UnknownKey(key_id.to_owned()))?;
         let (nonce, sealed) = blob.split_at(NONCE_LEN);
-        let header = format!("{VERSION}.{key_id}");
+        let header = format!("{version}.{key_id}");
+        let aad = associated(&header, version, context);
         let clear = key
             .cipher
             .decrypt(
                 Nonce::from_slice(nonce),
                 Payload {
                     msg: sealed,
-                    aad: header.as_bytes(),
+                    aad: &aad,
                 },
             )
             .map_err(|_| CryptoError::Authentication)?;
         String::from_utf8(clear).map_err(|_| CryptoError::NotUtf8)
     }
 
-    /// Whether `encrypted` was made under an older key (re-encrypt it when convenient).
+    /// [`Keyring::decrypt_for`] with an empty context.
+    pub fn decrypt(&self, encrypted: &str) -> Result<String, CryptoError> {
+        self.decrypt_for(encrypted, "")
+    }
+
+    /// Whether `encrypted` should be rewritten: made under an older key, or in the `v1` format
+    /// without a context.
     pub fn needs_reencrypt(&self, encrypted: &str) -> bool {
-        parse(encrypted).is_ok_and(|(id, _)| id != self.current.id)
+        parse(encrypted).is_ok_and(|(v, id, _)| id != self.current.id || v != VERSION)
     }
 }
 
-fn parse(encrypted: &str) -> Result<(&str, Vec<u8>), CryptoError> {
+/// The associated data: the header, then (from `v2`) a NUL and the context.
+fn associated(header: &str, version: &str, context: &str) -> Vec<u8> {
+    let mut aad = header.as_bytes().to_vec();
+    if version != LEGACY {
+        aad.push(0);
+        aad.extend_from_slice(context.as_bytes());
+    }
+    aad
+}
+
+fn parse(encrypted: &str) -> Result<(&'static str, &str, Vec<u8>), CryptoError> {
     let mut parts = encrypted.splitn(3, '.');
-    let (Some(VERSION), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next())
+    let (Some(version), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next())
     else {
         return Err(CryptoError::Malformed);
+    };
+    let version = match version {
+        LEGACY => LEGACY,
+        VERSION => VERSION,
+        _ => return Err(CryptoError::Malformed),
     };
     if key_id.len() != 8 {
         return Err(CryptoError::Malformed);
@@ -182,125 +236,8 @@ fn parse(encrypted: &str) -> Result<(&str, Vec<u8>), CryptoError> {
     if blob.len() < NONCE_LEN + 16 {
         return Err(CryptoError::Malformed);
     }
-    Ok((key_id, blob))
+    Ok((version, key_id, blob))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const KEY_A: [u8; 32] = [7; 32];
-    const KEY_B: [u8; 32] = [9; 32];
-
-    fn ring(key: [u8; 32]) -> Keyring {
-        Keyring::new(TokenKey::from_bytes(&key).unwrap())
-    }
-
-    #[test]
-    fn round_trip_and_format() {
-        let r = ring(KEY_A);
-        let token = "EAABsbCS1iHgBAKZC0ZD";
-        let enc = r.encrypt(token, [1; 12]).unwrap();
-        let id = hex::encode(&Sha256::digest(KEY_A)[..4]);
-        assert!(enc.starts_with(&format!("v1.{id}.")), "{enc}");
-        assert_eq!(r.decrypt(&enc).unwrap(), token);
-        assert_eq!(r.decrypt(&r.encrypt("", [2; 12]).unwrap()).unwrap(), "");
-    }
-
-    #[test]
-    fn ciphertext_never_contains_the_clear_token() {
-        let r = ring(KEY_A);
-        for (i, token) in [
-            "EAABsbCS1iHgBAKZC0ZD",
-            "act.abcdef0123456789",
-            "1//0gRefresh-Tok_en",
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let enc = r.encrypt(token, [i as u8; 12]).unwrap();
-            assert!(!enc.contains(token));
-            // Nor any 6-character run of it, in case the encoding leaked a fragment.
-            for w in token.as_bytes().windows(6) {
-                assert!(!enc.contains(std::str::from_utf8(w).unwrap()), "{enc}");
-            }
-        }
-    }
-
-    #[test]
-    fn tampering_fails_cleanly() {
-        let r = ring(KEY_A);
-        let enc = r.encrypt("secret-token", [3; 12]).unwrap();
-        let (head, body) = enc.rsplit_once('.').unwrap();
-        let mut blob = URL_SAFE_NO_PAD.decode(body).unwrap();
-        for i in [0, 12, blob.len() - 1] {
-            blob[i] ^= 1;
-            let bad = format!("{head}.{}", URL_SAFE_NO_PAD.encode(&blob));
-            assert_eq!(
-                r.decrypt(&bad),
-                Err(CryptoError::Authentication),
-                "byte {i}"
-            );
-            blob[i] ^= 1;
-        }
-        for bad in [
-            "",
-            "v1",
-            "v1.abc",
-            "v2.00000000.AAAA",
-            "v1.0000.AAAA",
-            "v1.12345678.!!!",
-        ] {
-            assert!(r.decrypt(bad).is_err(), "{bad}");
-        }
-        // A valid body under a renamed key id is refused (unknown key or authentication).
-        let other_id = format!("v1.ffffffff.{body}");
-        assert!(r.decrypt(&other_id).is_err());
-    }
-
-    #[test]
-    fn wrong_key_fails_cleanly() {
-        let enc = ring(KEY_A).encrypt("secret-token", [4; 12]).unwrap();
-        let b = ring(KEY_B);
-        assert!(matches!(b.decrypt(&enc), Err(CryptoError::UnknownKey(_))));
-        // Same id forged onto the other key's ring still cannot authenticate.
-        let forged = enc.replacen(&hex::encode(&Sha256::digest(KEY_A)[..4]), b.current_id(), 1);
-        assert_eq!(b.decrypt(&forged), Err(CryptoError::Authentication));
-    }
-
-    #[test]
-    fn rotation_old_key_decrypts_new_key_encrypts() {
-        let old = ring(KEY_A);
-        let enc_old = old.encrypt("tok-old", [5; 12]).unwrap();
-        let b64 = |k: [u8; 32]| STANDARD.encode(k);
-        let rotated = Keyring::from_config(&b64(KEY_B), &format!(" {} ,", b64(KEY_A))).unwrap();
-        assert_eq!(rotated.decrypt(&enc_old).unwrap(), "tok-old");
-        assert!(rotated.needs_reencrypt(&enc_old));
-        let enc_new = rotated.encrypt("tok-new", [6; 12]).unwrap();
-        assert!(!rotated.needs_reencrypt(&enc_new));
-        assert!(enc_new.contains(rotated.current_id()));
-        assert!(old.decrypt(&enc_new).is_err());
-    }
-
-    #[test]
-    fn keys_of_the_wrong_length_are_refused() {
-        let cases = [
-            ("", false),
-            ("not base64 at all!", false),
-            ("AAAA", false),
-            (&STANDARD.encode([1u8; 16]), false),
-            (&STANDARD.encode([1u8; 33]), false),
-            (&STANDARD.encode([1u8; 32]), true),
-            (&URL_SAFE_NO_PAD.encode([0xfbu8; 32]), true),
-        ];
-        for (text, ok) in cases {
-            let r = TokenKey::from_base64(text);
-            assert_eq!(r.is_ok(), ok, "{text:?}");
-            if let Err(e) = r {
-                assert!(e.to_string().contains("token_encryption_key"));
-            }
-        }
-        let err = TokenKey::from_base64(&STANDARD.encode([1u8; 16])).unwrap_err();
-        assert!(err.to_string().contains("16 bytes"), "{err}");
-    }
-}
+mod tests;

@@ -9,6 +9,11 @@ use serde_json::Value;
 
 use crate::config::{FieldError, TenantId};
 
+pub mod origin;
+pub mod verification;
+
+pub use verification::{Verification, VerificationStatus};
+
 /// The consent cookie TrainerERP's banner writes (`marketing=granted|denied`).
 pub const DEFAULT_CONSENT_COOKIE: &str = "tr_consent";
 /// The most patterns one rule list may hold.
@@ -106,6 +111,13 @@ pub struct Site {
     pub origin_url: String,
     pub consent: ConsentSettings,
     pub rules: SiteRules,
+    /// Whether a thank-you page's Purchase needs TrainerERP's signature over order and value.
+    #[serde(default)]
+    pub require_signed_orders: bool,
+    /// Whether the tenant has proven control of the host (a site stored before ownership
+    /// checks existed reads as pending).
+    #[serde(default)]
+    pub verification: Verification,
     /// Unix ms.
     pub created_at: i64,
     /// Unix ms.
@@ -167,6 +179,7 @@ pub struct SiteInput {
     pub origin_url: String,
     pub consent: ConsentSettings,
     pub rules: SiteRules,
+    pub require_signed_orders: bool,
 }
 
 /// Validate a site body, reporting every bad field at once.
@@ -180,7 +193,7 @@ pub fn validate_site(body: &Value) -> Result<SiteInput, Vec<FieldError>> {
         )]);
     };
     for k in obj.keys() {
-        if !["originUrl", "consent", "rules"].contains(&k.as_str()) {
+        if !["originUrl", "consent", "rules", "requireSignedOrders"].contains(&k.as_str()) {
             errors.push(FieldError::new(
                 k.clone(),
                 "unknown_field",
@@ -215,15 +228,35 @@ pub fn validate_site(body: &Value) -> Result<SiteInput, Vec<FieldError>> {
     };
     let consent = parse_consent(obj.get("consent"), &mut errors);
     let rules = parse_rules(obj.get("rules"), &mut errors);
+    let require_signed_orders = match obj.get("requireSignedOrders") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            errors.push(FieldError::new(
+                "requireSignedOrders",
+                "invalid_type",
+                "must be true or false",
+            ));
+            false
+        }
+    };
     if errors.is_empty() {
         Ok(SiteInput {
             origin_url,
             consent,
             rules,
+            require_signed_orders,
         })
     } else {
         Err(errors)
     }
+}
+
+/// The origin policy's verdict on a (syntactically valid) origin URL, as a field error.
+pub fn check_origin(origin_url: &str, policy: &origin::OriginPolicy) -> Result<(), FieldError> {
+    let host = origin::origin_host(origin_url).unwrap_or("");
+    origin::check_origin_host(host, policy)
+        .map_err(|why| FieldError::new("originUrl", "forbidden_origin", why))
 }
 
 fn parse_origin(s: &str) -> Result<String, FieldError> {

@@ -99,6 +99,10 @@ impl AppInner {
         let engine = crate::compile::engine()?;
         let linker = shared_linker(&engine)?;
         let router = Router::build(&manifest.http_triggers)?;
+        let blocked = crate::blocked::BlockedNetworks::load(match &opts.kv {
+            KvBackend::Sqlite { runtime_config } => runtime_config.as_deref(),
+            _ => None,
+        })?;
 
         struct Prepared {
             id: String,
@@ -124,7 +128,8 @@ impl AppInner {
                 .collect::<Result<Vec<_>>>()
                 .with_context(|| format!("component {id:?}: allowed_outbound_hosts"))?;
             let allowed = AllowedHosts::parse(&allowed)
-                .with_context(|| format!("component {id:?}: allowed_outbound_hosts"))?;
+                .with_context(|| format!("component {id:?}: allowed_outbound_hosts"))?
+                .with_blocked(blocked.clone());
             let mut variables = BTreeMap::new();
             for (name, template) in &c.variables {
                 check_name(name).with_context(|| format!("component {id:?}: variable {name:?}"))?;

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod bindings;
+pub mod blocked;
 pub mod build;
 pub mod cli;
 pub mod client;

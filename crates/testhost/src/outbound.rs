@@ -27,10 +27,12 @@ struct AllowedHost {
     port: PortPattern,
 }
 
-/// The parsed `allowed_outbound_hosts` of one component.
+/// The parsed `allowed_outbound_hosts` of one component, with the runtime config's
+/// `block_networks` (checked when a connection is made).
 #[derive(Debug, Clone, Default)]
 pub struct AllowedHosts {
     entries: Vec<AllowedHost>,
+    blocked: crate::blocked::BlockedNetworks,
 }
 
 fn well_known_port(scheme: &str) -> Option<u16> {
@@ -99,7 +101,20 @@ impl AllowedHosts {
             .iter()
             .map(|e| parse_entry(e.trim()))
             .collect::<Result<Vec<_>>>()?;
-        Ok(AllowedHosts { entries })
+        Ok(AllowedHosts {
+            entries,
+            blocked: Default::default(),
+        })
+    }
+
+    /// These hosts, with the app's blocked networks.
+    pub fn with_blocked(mut self, blocked: crate::blocked::BlockedNetworks) -> AllowedHosts {
+        self.blocked = blocked;
+        self
+    }
+
+    pub fn blocked(&self) -> &crate::blocked::BlockedNetworks {
+        &self.blocked
     }
 
     /// Whether a request to `scheme://host:port` may go out.

@@ -53,8 +53,28 @@ impl WasiHttpHooks for OutboundHooks {
                 Ok((response, Box::new(async { Ok(()) }) as IoFuture))
             });
         }
+        let blocked = self.allowed.blocked().clone();
+        let component = self.component.clone();
         Box::new(async move {
             use http_body_util::BodyExt;
+            // `block_networks`, on the addresses the name resolves to now (as Spin does when
+            // it connects): a name that passed every check may still point inside.
+            if !blocked.is_empty() {
+                let port = port.unwrap_or(if scheme == "https" { 443 } else { 80 });
+                let name = host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_string();
+                if let Ok(addrs) = tokio::net::lookup_host((name.as_str(), port)).await
+                    && let Some(addr) = addrs.into_iter().find(|a| blocked.is_blocked(a.ip()))
+                {
+                    eprintln!(
+                        "A component tried to connect to a blocked address: {host} ({}) (component {component:?}; see block_networks in the runtime config)",
+                        addr.ip()
+                    );
+                    return Err(Error::DestinationIpProhibited);
+                }
+            }
             let (res, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
             Ok((res.map(BodyExt::boxed_unsync), Box::new(io) as IoFuture))
         })

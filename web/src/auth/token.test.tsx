@@ -21,6 +21,15 @@ describe('token handoff', () => {
     expect(takeToken()).toBe('abc.def.ghi');
   });
 
+  it('reads #token= (never sent to a server) and removes it, keeping the rest', () => {
+    window.history.replaceState(null, '', `${BASE}?tab=logs#token=frag.jwt.sig&x=1`);
+    expect(takeToken()).toBe('frag.jwt.sig');
+    expect(window.sessionStorage.getItem(TOKEN_KEY)).toBe('frag.jwt.sig');
+    expect(window.location.search).toBe('?tab=logs');
+    expect(window.location.hash).toBe('#x=1');
+    expect(window.location.href).not.toContain('frag.jwt.sig');
+  });
+
   it('falls back to session storage, and returns null without any token', () => {
     window.history.replaceState(null, '', BASE);
     expect(takeToken()).toBeNull();

@@ -1,4 +1,6 @@
-// The token handoff from TrainerERP (see web/README.md): `?token=` once, then sessionStorage.
+// The token handoff from TrainerERP (see web/README.md): `#token=` once (a URL fragment never
+// reaches a server or a proxy's log), then sessionStorage. `?token=` is still read for links
+// made before, and removed the same way.
 
 export const TOKEN_KEY = 'trainererp.pixels.token';
 export const TOKEN_PARAM = 'token';
@@ -10,9 +12,15 @@ export const TOKEN_PARAM = 'token';
  */
 export function takeToken(win: Window = window): string | null {
   const url = new URL(win.location.href);
-  const fromUrl = url.searchParams.get(TOKEN_PARAM);
+  const fragment = new URLSearchParams(url.hash.replace(/^#/, ''));
+  const fromUrl = fragment.get(TOKEN_PARAM) ?? url.searchParams.get(TOKEN_PARAM);
   if (fromUrl !== null) {
     url.searchParams.delete(TOKEN_PARAM);
+    if (fragment.has(TOKEN_PARAM)) {
+      fragment.delete(TOKEN_PARAM);
+      const rest = fragment.toString();
+      url.hash = rest ? `#${rest}` : '';
+    }
     win.history.replaceState(win.history.state, '', `${url.pathname}${url.search}${url.hash}`);
     const token = fromUrl.trim();
     if (token) {

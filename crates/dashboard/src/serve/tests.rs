@@ -56,7 +56,9 @@ fn index_is_revalidated_and_carries_referrer_policy() {
             Some("text/html; charset=utf-8")
         );
         assert_eq!(reply.header("referrer-policy"), Some("no-referrer"));
-        assert!(reply.header("content-security-policy").is_some());
+        let csp = reply.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert_eq!(reply.header("x-frame-options"), Some("DENY"));
     }
 }
 

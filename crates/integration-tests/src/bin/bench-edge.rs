@@ -132,7 +132,7 @@ async fn post_events(client: &Client, body: Vec<u8>) -> Value {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let origin = origin::spawn().await;
-    let app = App::start_with(&[("origin_url", origin.url().as_str())]).await;
+    let app = App::start().await;
     app.put_site(TENANT, HOST, json!({"originUrl": origin.url()}))
         .await;
     app.create_config(

@@ -54,9 +54,7 @@ impl Edge {
     pub async fn start_with(setup: Setup) -> Edge {
         let origin = origin::spawn().await;
         let url = setup.origin_url.unwrap_or_else(|| origin.url());
-        let mut vars = vec![("origin_url", url.as_str())];
-        vars.extend(setup.variables.iter().copied());
-        let app = App::start_with(&vars).await;
+        let app = App::start_with(&setup.variables).await;
         let mut site = json!({"originUrl": url});
         if let Some(consent) = setup.site_consent {
             site["consent"] = consent;

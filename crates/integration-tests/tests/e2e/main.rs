@@ -6,4 +6,5 @@ mod collector;
 mod config_api;
 mod openapi;
 mod pipeline;
+mod security;
 mod sites;
