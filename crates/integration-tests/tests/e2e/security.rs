@@ -32,7 +32,9 @@ pub async fn dev() -> App {
 pub async fn visit(app: &App, host: &str, path: &str, extra: &[(&str, &str)]) -> Answer {
     let mut headers = vec![("host", host), ("user-agent", UA)];
     headers.extend_from_slice(extra);
-    app.client.send(Method::GET, path, &headers, Vec::new()).await
+    app.client
+        .send(Method::GET, path, &headers, Vec::new())
+        .await
 }
 
 fn hmac(key: &[u8], msg: &[u8]) -> Vec<u8> {

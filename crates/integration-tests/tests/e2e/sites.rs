@@ -34,6 +34,14 @@ async fn a_host_belongs_to_one_tenant() {
     assert_eq!(updated.json()["rules"]["leadPaths"], json!(["/reserva"]));
     assert_eq!(updated.json()["createdAt"], site["createdAt"]);
 
+    // A proves the host is theirs (a pending claim would not keep B out: tests/e2e/security).
+    let txt = updated.json()["verification"].clone();
+    let (name, value) = (txt["txtName"].as_str(), txt["txtValue"].as_str());
+    app.mock
+        .add_dns_record(name.unwrap_or(""), "TXT", value.unwrap_or(""));
+    let verify = format!("{path}/verify");
+    assert_eq!(app.client.post(&verify, &a, json!({})).await.status, 200);
+
     let stolen = app
         .client
         .put(path, &b, json!({"originUrl": "https://evil.example.com"}))

@@ -308,7 +308,10 @@ async fn googles_gtag_and_upload_carry_the_same_order_id() {
     let a = edge
         .visit(
             Method::GET,
-            "/gracias?pedido=A-7&valor=30&gclid=Cj0KCQiA-test_123",
+            &format!(
+                "/gracias?pedido=A-7&valor=30&gclid=Cj0KCQiA-test_123&firma={}",
+                crate::security::firma("A-7", 30.0)
+            ),
             Some(GRANTED),
             &[],
             vec![],
