@@ -11,6 +11,9 @@ def ref(name): return {"$ref": f"#/components/schemas/{name}"}
 def err(desc): return {"description": desc, "content": {"application/json": {"schema": ref("Error")}}}
 def ok(desc, schema): return {"description": desc, "content": {"application/json": {"schema": schema}}}
 
+REQUIRE_SIGNED = ("A thank-you page yields a Purchase only with TrainerERP's firma: HMAC-SHA256 of "
+                  "\"<order>|<value with 2 decimals>\" under HMAC-SHA256(ingest secret, \"thank-you-url\")")
+
 COMMON = {"401": err("Missing, malformed, expired or badly signed token"),
           "403": err("The caller may not act on that tenant")}
 BODY_ERRORS = {"400": err("Malformed input; details name the fields"),
@@ -118,9 +121,18 @@ schemas = {
           "googleTagId": {**TAG_ID, "description": TAG_ID["description"] + "; a patch that turns browserPixel on or "
                           "clears the tag id is checked against the config as it will be"},
           "conversionLabels": {**LABELS, "description": LABELS["description"] + "; replaces every label"}}},
-  "Site": {"type": "object", "required": ["host", "originUrl", "consent", "rules", "createdAt", "updatedAt"],
+  "Site": {"type": "object", "required": ["host", "originUrl", "consent", "rules", "requireSignedOrders",
+                                          "verification", "createdAt", "updatedAt"],
       "properties": {"host": {"type": "string"}, "originUrl": {"type": "string"},
-          "consent": ref("Consent"), "rules": ref("SiteRules"), "createdAt": TS, "updatedAt": TS}},
+          "consent": ref("Consent"), "rules": ref("SiteRules"),
+          "requireSignedOrders": {"type": "boolean", "description": REQUIRE_SIGNED},
+          "verification": ref("SiteVerification"), "createdAt": TS, "updatedAt": TS}},
+  "SiteVerification": {"type": "object", "required": ["status", "txtName", "txtValue"],
+      "description": "Ownership of the host: pending until a DNS TXT record txtName holds txtValue and "
+                     "POST .../verify has seen it; a pending host is not served by the edge",
+      "properties": {"status": {"type": "string", "enum": ["pending", "verified"]},
+          "txtName": {"type": "string"}, "txtValue": {"type": "string"},
+          "verifiedAt": {"type": ["string", "null"], "format": "date-time"}}},
   "Consent": {"type": "object", "additionalProperties": False, "properties": {
           "cookie": {"type": "string"}, "policy": {"type": "string", "enum": ["opt-in", "opt-out"]},
           "limitedDataUse": {"type": "boolean", "description":
@@ -130,7 +142,12 @@ schemas = {
           k: {"type": "array", "items": {"type": "string"}} for k in
           ["contentPaths", "leadPaths", "checkoutPaths", "thankYouPaths"]}},
   "SitePut": {"type": "object", "additionalProperties": False, "required": ["originUrl"], "properties": {
-          "originUrl": {"type": "string", "format": "uri"}, "consent": ref("Consent"), "rules": ref("SiteRules")}},
+          "originUrl": {"type": "string", "format": "uri", "description":
+              "A public http(s) origin: never loopback, private, link-local, unique-local, multicast, "
+              "*.spin.internal, the app's own host or the site itself (400 forbidden_origin says why; "
+              "allow_private_origins=true allows loopback/private for development)"},
+          "consent": ref("Consent"), "rules": ref("SiteRules"),
+          "requireSignedOrders": {"type": "boolean", "default": False, "description": REQUIRE_SIGNED}}},
   "TickResult": {"type": "object", "description": "What one dispatcher pass did",
       "properties": {k: {"type": "integer"} for k in
           ["configs", "claimed", "delivered", "retried", "deadLettered", "held", "cancelled", "unsent", "requests"]}
@@ -229,9 +246,24 @@ paths = {
     "get": op("One site", {"200": ok("The site", ref("Site")), "400": err("Invalid host"), "404": err("Unknown site")}, params=[HOST], op_id="getSite"),
     "put": op("Map a hostname to the tenant, with its origin, consent policy and path rules",
               {"200": ok("Updated", ref("Site")), "201": ok("Created", ref("Site")),
-               "409": err("The host belongs to another tenant")}, params=[HOST], body="SitePut", op_id="putSite"),
-    "delete": op("Unmap a hostname", {"204": {"description": "Deleted"}, "400": err("Invalid host"), "404": err("Unknown site")},
+               "409": err("Another tenant has verified this host")}, params=[HOST], body="SitePut", op_id="putSite"),
+    "delete": op("Unmap a hostname (a system_admin may release any tenant's host)",
+                 {"204": {"description": "Deleted"}, "400": err("Invalid host"), "404": err("Unknown site")},
                  params=[HOST], op_id="deleteSite")},
+  "/api/v1/marketing/sites/{host}/verify": {
+    "post": op("Look the site's TXT record up (DNS-over-HTTPS) and mark the host verified",
+               {"200": ok("Verified", ref("Site")), "404": err("Unknown site"),
+                "422": err("No TXT record with the expected value; details has txtName, txtValue and what was found"),
+                "502": err("The DNS resolver could not answer")}, params=[HOST], op_id="verifySite")},
+  "/api/v1/marketing/token-keys/reencrypt": {
+    "post": op("Re-encrypt every stored platform token under the current key (system_admin only); when "
+               "remainingOnOldKeys is 0 the previous keys can be removed",
+               {"200": ok("What the sweep did", {"type": "object", "required": ["currentKeyId", "reencrypted", "alreadyCurrent",
+                    "remainingOnOldKeys", "failedConfigIds"], "properties": {
+                    "currentKeyId": {"type": "string"}, "reencrypted": {"type": "integer"},
+                    "alreadyCurrent": {"type": "integer"}, "remainingOnOldKeys": {"type": "integer"},
+                    "failedConfigIds": {"type": "array", "items": {"type": "string"}}}})},
+               op_id="reencryptTokens")},
   "/api/v1/marketing/dispatcher/tick": {
     "post": op("Drive the dispatcher once (outside schedulers); system_admin only",
                {"200": ok("What the tick did", ref("TickResult")), "202": ok("Accepted", ref("TickResult")),
