@@ -247,3 +247,6 @@ fn user_identifiers(e: &Event) -> Vec<Value> {
     }
     ids
 }
+
+#[cfg(test)]
+mod tests;
