@@ -221,7 +221,16 @@ export const S = {
       dead_lettered: 'Descartado',
       cancelled: 'Cancelado',
       test: 'Prueba',
+      pending: 'Pendiente',
     } as Record<string, string>,
+    // A Google Data Manager request: Google answers «recibido» at once and the outcome later.
+    googleRequest: {
+      event: 'Solicitud a Google',
+      pending: (n: number) =>
+        n === 1 ? 'Google está procesando 1 evento' : `Google está procesando ${n} eventos`,
+      outcome: (accepted: number, failed: number, reasons: string) =>
+        `Aceptados ${accepted} / fallidos ${failed}${reasons ? ` (${reasons})` : ''}`,
+    },
     close: 'Cerrar',
   },
   deadLetters: {
@@ -262,6 +271,8 @@ export const S = {
       name: 'Píxeles activos',
       help: 'Píxeles que están enviando eventos ahora mismo.',
     },
+    googleRequests: (sent: number, pending: number, accepted: number, failed: number) =>
+      `Google: ${sent} ${sent === 1 ? 'solicitud' : 'solicitudes'}, ${pending} ${pending === 1 ? 'pendiente' : 'pendientes'} · aceptados ${accepted} / fallidos ${failed}`,
     byType: {
       name: 'Eventos por tipo',
       help: 'Cuántos eventos de cada tipo se han enviado en los últimos 7 días.',

@@ -46,6 +46,11 @@ LABELS = {"type": ["object", "null"],
           "propertyNames": EVENT_IN,
           "additionalProperties": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}
 
+GOOGLE_API = {"type": "string", "enum": ["dataManager", "adsApi"],
+              "description": "Google only: the API deliveries go through. dataManager (default for new configs): "
+                             "events:ingest of the Data Manager API, Google's path for everyone since the Ads API upload "
+                             "closed to new adopters (June 2026). adsApi: the Google Ads API uploadClickConversions, only "
+                             "for accounts Google already allowlisted; configs created before the field existed are adsApi"}
 TOKEN_IN = {"type": "string", "minLength": 1, "writeOnly": True,
             "description": "Checked with the platform before anything is stored, then kept encrypted and never shown again"}
 GOOGLE_CUSTOMER = {"type": "string", "pattern": "^([0-9]{10}|[0-9]{3}-[0-9]{3}-[0-9]{4})$"}
@@ -81,7 +86,8 @@ schemas = {
           "browserPixel": {"type": "boolean", "description": BROWSER_PIXEL["description"]},
           "googleTagId": {"type": ["string", "null"], "description": "Google only: the Google tag id (AW-123456789), null until set"},
           "conversionLabels": {"type": "object", "additionalProperties": {"type": "string"},
-                               "description": "Google only: the gtag conversion label per standard event"}},
+                               "description": "Google only: the gtag conversion label per standard event"},
+          "googleApi": GOOGLE_API},
       "not": {"anyOf": [{"required": ["apiAccessToken"]}, {"required": ["refreshToken"]}]}},
   "ConfigCreate": {"description": "One shape per platform: each names its pixel or account the way that platform writes it",
       "oneOf": [ref("MetaConfigCreate"), ref("TikTokConfigCreate"), ref("GoogleConfigCreate")]},
@@ -109,7 +115,8 @@ schemas = {
           "conversionActions": {"type": "object", "minProperties": 1, "propertyNames": EVENT,
                                 "additionalProperties": {"type": "string", "pattern": "^[0-9]{1,20}$"},
                                 "description": "The conversion action id per standard event"},
-          "googleTagId": TAG_ID, "conversionLabels": LABELS} | CREATE_COMMON},
+          "googleTagId": TAG_ID, "conversionLabels": LABELS,
+          "googleApi": GOOGLE_API | {"default": "dataManager"}} | CREATE_COMMON},
   "ConfigPatch": {"type": "object", "additionalProperties": False, "properties": {
           "isActive": {"type": "boolean"}, "apiAccessToken": {"type": "string", "writeOnly": True},
           "refreshToken": {"type": "string", "writeOnly": True},
@@ -120,7 +127,8 @@ schemas = {
           "browserPixel": {"type": "boolean", "description": BROWSER_PIXEL["description"]},
           "googleTagId": {**TAG_ID, "description": TAG_ID["description"] + "; a patch that turns browserPixel on or "
                           "clears the tag id is checked against the config as it will be"},
-          "conversionLabels": {**LABELS, "description": LABELS["description"] + "; replaces every label"}}},
+          "conversionLabels": {**LABELS, "description": LABELS["description"] + "; replaces every label"},
+          "googleApi": GOOGLE_API}},
   "Site": {"type": "object", "required": ["host", "originUrl", "consent", "rules", "requireSignedOrders",
                                           "verification", "createdAt", "updatedAt"],
       "properties": {"host": {"type": "string"}, "originUrl": {"type": "string"},
@@ -150,7 +158,8 @@ schemas = {
           "requireSignedOrders": {"type": "boolean", "default": False, "description": REQUIRE_SIGNED}}},
   "TickResult": {"type": "object", "description": "What one dispatcher pass did",
       "properties": {k: {"type": "integer"} for k in
-          ["configs", "claimed", "delivered", "retried", "deadLettered", "held", "cancelled", "unsent", "requests"]}
+          ["configs", "claimed", "delivered", "retried", "deadLettered", "held", "cancelled", "unsent", "requests",
+           "deferred", "polled"]}
       | {"retries": {"type": "array", "items": {"type": "object", "properties": {
             "configId": {"type": "string"}, "eventId": {"type": "string"}, "attempt": {"type": "integer"},
             "answeredAt": {"type": "integer", "description": "Unix ms"},
@@ -174,6 +183,12 @@ schemas = {
           "reconciliation": {"type": "object", "properties": {"purchasesReceived": {"type": "integer"},
               "purchasesAccepted": {"type": "object", "additionalProperties": {"type": "integer"}}}},
           "consentSkipped": {"type": "object", "additionalProperties": {"type": "integer"}},
+          "googleRequests": {"type": "object", "description": "Google Data Manager requests and their asynchronous "
+                             "outcome (requestStatus): a 200 from events:ingest only says the request was received",
+              "properties": {"sent": {"type": "integer"}, "pending": {"type": "integer"},
+                  "acceptedEvents": {"type": "integer"}, "failedEvents": {"type": "integer"},
+                  "failedByReason": {"type": "object", "additionalProperties": {"type": "integer"},
+                                     "description": "Google's ProcessingErrorReason without its prefix (INVALID_GCLID, ...)"}}},
           "activeConfigs": {"type": "integer"},
           "matchQuality": {"type": "object", "description": "The product's estimate (0-10) per platform and event type",
               "additionalProperties": {"type": "object", "additionalProperties": {"type": "object",
@@ -183,7 +198,9 @@ schemas = {
                   "eventMatchQuality": {"type": ["object", "null"], "additionalProperties": {"type": "number"}}}}}}},
   "LogEntry": {"type": "object", "required": ["id", "timestamp", "eventName", "status", "responseCode", "payload", "latencyMs", "attempt"],
       "properties": {"id": {"type": "string"}, "timestamp": TS, "eventName": {"type": "string"},
-          "status": {"type": "string", "enum": ["success", "retry", "failed", "dead_letter", "cancelled", "test"]},
+          "status": {"type": "string", "enum": ["success", "retry", "failed", "dead_letter", "cancelled", "test", "pending"],
+                     "description": "pending: a Google Data Manager request (eventName GOOGLE_REQUEST) waiting for "
+                                    "its outcome; its later entry says accepted N / failed M by reason"},
           "responseCode": {"type": ["integer", "null"]}, "errorMessage": {"type": ["string", "null"]},
           "payload": {"description": "What was sent: hashed fields only, never the token"},
           "latencyMs": {"type": "integer"}, "attempt": {"type": "integer"}}},

@@ -51,6 +51,8 @@ pub async fn create(ctx: &Ctx, req: Request) -> Result<Resp, ApiError> {
     let google = new.google.as_ref().map(|g| GoogleTarget {
         customer_id: g.customer_id.as_str(),
         login_customer_id: g.login_customer_id.as_ref().map(|c| c.as_str()),
+        api: g.api,
+        conversion_actions: Some(&g.conversion_actions),
     });
     let verdict = credentials::check(
         &ep,
@@ -120,6 +122,13 @@ pub async fn patch(ctx: &Ctx, raw_id: &str, req: Request) -> Result<Resp, ApiErr
             let google = config.google.as_ref().map(|g| GoogleTarget {
                 customer_id: g.customer_id.as_str(),
                 login_customer_id: g.login_customer_id.as_ref().map(|c| c.as_str()),
+                api: patch.google_api.unwrap_or(g.api),
+                conversion_actions: Some(
+                    patch
+                        .conversion_actions
+                        .as_ref()
+                        .unwrap_or(&g.conversion_actions),
+                ),
             });
             let test_code = match &patch.test_event_code {
                 Some(code) => code.clone(),

@@ -1,6 +1,8 @@
 //! Checking a token against its platform before anything is stored (PLATFORMS.md says how):
 //! Meta reads the pixel, TikTok takes one event flagged with a test event code, Google
-//! exchanges the refresh token and lists the accessible customers. The core builds each request
+//! exchanges the refresh token, then (Data Manager configs) sends one probe event with
+//! `validateOnly: true` to the config's own destination, a real request that stores nothing,
+//! or (Ads API configs) lists the accessible customers. The core builds each request
 //! and judges each answer ([`CredentialVerdict`]); this module only sends them and answers a
 //! refusal with 422 and the platform's words, no verdict with 502 (nothing stored).
 
@@ -10,10 +12,14 @@ use edge_kit::api::ApiError;
 use edge_kit::deliver::{self, Endpoints};
 use edge_kit::outbound::{self, Answer, SendError};
 use http::Method;
-use pixel_core::Platform;
+use pixel_core::config::{ConversionActionId, GoogleApi};
+use pixel_core::event::{Consent, Event, EventId, HashedIdentity, RawIdentity};
 use pixel_core::outcome::HttpAnswer;
 use pixel_core::platforms::google::{self, oauth};
-use pixel_core::platforms::{self, CredentialVerdict, MetaTarget, TikTokTarget, meta, tiktok};
+use pixel_core::platforms::{
+    self, CredentialVerdict, DataManagerTarget, MetaTarget, SendMode, TikTokTarget, meta, tiktok,
+};
+use pixel_core::{Platform, StandardEvent};
 use serde_json::json;
 
 /// A credential check waits at most this long per request.
@@ -32,6 +38,9 @@ pub enum Verdict {
 pub struct GoogleTarget<'a> {
     pub customer_id: &'a str,
     pub login_customer_id: Option<&'a str>,
+    pub api: GoogleApi,
+    /// The config's conversion actions: a Data Manager probe goes to one of them.
+    pub conversion_actions: Option<&'a BTreeMap<StandardEvent, ConversionActionId>>,
 }
 
 /// Check `token` for `pixel` on `platform`; a refusal is a 422 with the platform's message.
@@ -50,6 +59,8 @@ pub async fn check(
             let target = google.unwrap_or(GoogleTarget {
                 customer_id: pixel,
                 login_customer_id: None,
+                api: GoogleApi::DataManager,
+                conversion_actions: None,
             });
             check_google(ep, token, &target).await
         }
@@ -143,6 +154,9 @@ async fn check_google(
         Ok(access) => access,
         Err(verdict) => return Ok(verdict),
     };
+    if target.api == GoogleApi::DataManager {
+        return check_datamanager(ep, access.token, target).await;
+    }
     let account = platforms::GoogleTarget {
         base_url: ep.google_ads_url.clone(),
         api_version: ep.google_ads_version.clone(),
@@ -153,6 +167,56 @@ async fn check_google(
     };
     let a = deliver::send_request(&account.credential_check(), CHECK_TIMEOUT_MS).await?;
     Ok(account.classify_credential_check(&answer(&a)))
+}
+
+/// One probe event with `validateOnly: true` to the config's first conversion action: Google
+/// authenticates, checks the account and the destination, and stores nothing.
+async fn check_datamanager(
+    ep: &Endpoints,
+    access_token: String,
+    target: &GoogleTarget<'_>,
+) -> Result<CredentialVerdict, SendError> {
+    let Some((event, action)) = target
+        .conversion_actions
+        .and_then(|a| a.iter().next())
+        .map(|(e, id)| (*e, id.as_str().to_owned()))
+    else {
+        // Nothing to probe with (the create's own validation asks for an action first).
+        return Ok(CredentialVerdict::AcceptedUnverified {
+            note: "no conversion action to check the Data Manager destination with".into(),
+        });
+    };
+    let dm = DataManagerTarget {
+        base_url: ep.google_datamanager_url.clone(),
+        customer_id: target.customer_id.to_owned(),
+        login_customer_id: target.login_customer_id.map(str::to_owned),
+        access_token,
+        conversion_actions: BTreeMap::from([(event, action)]),
+        clock_secs: now_secs(),
+    };
+    let id = format!("pm-check-{}", edge_kit::host::random_hex::<8>());
+    let Ok(id) = EventId::parse(&id) else {
+        return Ok(CredentialVerdict::Unavailable {
+            reason: "could not build the probe event".into(),
+        });
+    };
+    let mut probe = Event::new(id, event, now_secs());
+    probe.consent = Consent::granted();
+    probe.custom.value = Some(1.0);
+    probe.custom.currency = Some("EUR".into());
+    probe.identity = HashedIdentity::from_raw(
+        &RawIdentity {
+            email: Some("credential-check@trainererp.invalid".into()),
+            ..RawIdentity::default()
+        },
+        "ES",
+    );
+    let mode = SendMode::Test {
+        test_event_code: None,
+    };
+    let req = dm.build(std::slice::from_ref(&probe), &mode, now_secs());
+    let a = deliver::send_request(&req, CHECK_TIMEOUT_MS).await?;
+    Ok(dm.classify_credential_check(&answer(&a)))
 }
 
 /// `application/x-www-form-urlencoded` / query component encoding.

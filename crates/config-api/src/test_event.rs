@@ -1,6 +1,7 @@
 //! `POST /api/v1/marketing/tracking-configs/{configId}/test`: send one test event now and
 //! answer the platform's verdict. Meta and TikTok get the config's `testEventCode` (the event
-//! shows in the platform's test tool), Google a `validateOnly` upload (nothing stored).
+//! shows in the platform's test tool), Google a `validateOnly` request (Data Manager
+//! `events:ingest` or the Ads API upload; nothing stored).
 //! The attempt is logged with status `test`.
 //!
 //! 200 when the platform answered (whatever it said), 502 when it could not be reached,
@@ -140,6 +141,9 @@ fn reason_of(outcome: &Outcome) -> String {
         | Outcome::Bisect { reason }
         | Outcome::ResendWithoutFbc { reason }
         | Outcome::PauseConfig { reason } => reason.clone(),
+        Outcome::RejectEvents { bad } => bad
+            .first()
+            .map_or_else(|| "refused".into(), |(_, r)| r.clone()),
         Outcome::PerEvent(rows) => rows
             .iter()
             .find_map(|r| match r {

@@ -4,6 +4,10 @@
 //! Batch-level answers become per-event verdicts here: `Bisect` splits the request in halves
 //! and resends each until the bad event is alone (and permanent); `ResendWithoutFbc` resends
 //! once without `fbc`; `PauseConfig` stops sending and holds every event not yet answered.
+//! Google Data Manager: `RejectEvents` dead-letters the events Google's fast-fail named and
+//! resends the rest at once; each request first takes a slot of the project's shared
+//! per-minute budget ([`Platforms::admit`]), and what finds none waits for the next minute
+//! unsent ([`Verdict::Deferred`]); each accepted request's `requestId` is kept for polling.
 
 use std::collections::VecDeque;
 
@@ -11,7 +15,9 @@ use edge_kit::deliver::{Sent, payload_rows};
 use pixel_core::config::TrackingConfig;
 use pixel_core::event::Event;
 use pixel_core::outcome::{EventOutcome, Outcome};
+use pixel_core::platforms::google::datamanager::status::RequestOutcome;
 use pixel_core::platforms::{self, OutboundRequest, SendMode, Target};
+use pixel_core::quota::Admission;
 use serde_json::Value;
 
 /// The platform side of a pass: the real client in the component, a fake in native tests.
@@ -28,6 +34,19 @@ pub trait Platforms {
     ) -> Sent;
     /// Milliseconds since the Unix epoch, read after each answer (latency, deadlines).
     fn now_ms(&self) -> i64;
+    /// A slot of the shared per-minute budget for one Data Manager request of `config`.
+    async fn admit(&self, _config: &TrackingConfig, _now_ms: i64) -> Admission {
+        Admission::Granted
+    }
+    /// What became of an accepted Data Manager request.
+    async fn request_status(
+        &self,
+        _config: &TrackingConfig,
+        _request_id: &str,
+        _now_ms: i64,
+    ) -> Result<RequestOutcome, String> {
+        Err("this platform client cannot poll Google".to_owned())
+    }
 }
 
 impl<S: pixel_core::kv::KvStore> Platforms for edge_kit::deliver::Client<'_, S> {
@@ -46,6 +65,17 @@ impl<S: pixel_core::kv::KvStore> Platforms for edge_kit::deliver::Client<'_, S> 
     }
     fn now_ms(&self) -> i64 {
         edge_kit::host::now_ms() as i64
+    }
+    async fn admit(&self, config: &TrackingConfig, now_ms: i64) -> Admission {
+        edge_kit::deliver::Client::admit(self, config, now_ms).await
+    }
+    async fn request_status(
+        &self,
+        config: &TrackingConfig,
+        request_id: &str,
+        now_ms: i64,
+    ) -> Result<RequestOutcome, String> {
+        edge_kit::deliver::Client::request_status(self, config, request_id, now_ms).await
     }
 }
 
@@ -73,6 +103,9 @@ pub enum Verdict {
         latency_ms: u64,
         payload: Value,
     },
+    /// Not sent: the shared Google budget of this minute is used up. Due again at `at_ms`,
+    /// with no attempt counted and nothing logged.
+    Deferred { at_ms: i64 },
     /// The config's credentials were refused: kept in the queue, config held.
     Held {
         reason: String,
@@ -88,6 +121,8 @@ pub struct BatchResult {
     /// Set when the platform refused the credentials: why.
     pub paused: Option<String>,
     pub requests: usize,
+    /// Data Manager requests Google accepted: `(requestId, events)`, to poll for the outcome.
+    pub accepted_requests: Vec<(String, usize)>,
 }
 
 struct Job {
@@ -135,14 +170,26 @@ pub async fn run<P: Platforms>(
         }
     }
     let limit = target.platform().batch_limit();
-    let mut jobs: VecDeque<Job> = ok
-        .chunks(limit)
-        .map(|c| Job {
-            idx: c.to_vec(),
+    let chunks: Vec<Vec<usize>> = match &target {
+        Target::GoogleDataManager(t) => t.chunks(&ok, events),
+        _ => ok.chunks(limit).map(<[usize]>::to_vec).collect(),
+    };
+    let mut jobs: VecDeque<Job> = chunks
+        .into_iter()
+        .map(|idx| Job {
+            idx,
             without_fbc: false,
         })
         .collect();
+    let shared_budget = matches!(target, Target::GoogleDataManager(_));
+    let mut deferred: Option<i64> = None;
     while let Some(job) = jobs.pop_front() {
+        if let Some(at_ms) = deferred {
+            for &i in &job.idx {
+                out.verdicts[i] = Verdict::Deferred { at_ms };
+            }
+            continue;
+        }
         if out.paused.is_some() || platforms.now_ms() > send_until_ms {
             // Held events stay as they are; unsent ones stay due.
             if let Some(reason) = &out.paused {
@@ -167,6 +214,16 @@ pub async fn run<P: Platforms>(
         else {
             continue;
         };
+        if shared_budget
+            && let Admission::Wait { at_ms } = platforms.admit(config, platforms.now_ms()).await
+        {
+            // No slot this minute: neither this request nor the config's later ones go now.
+            deferred = Some(at_ms);
+            for &i in &job.idx {
+                out.verdicts[i] = Verdict::Deferred { at_ms };
+            }
+            continue;
+        }
         let sent = platforms
             .send(&mut target, config, &req, batch.len(), now_ms)
             .await;
@@ -189,6 +246,47 @@ pub async fn run<P: Platforms>(
                 idx: job.idx,
                 without_fbc: true,
             }),
+            Outcome::RejectEvents { bad } => {
+                let mut rest = Vec::new();
+                for (k, &i) in job.idx.iter().enumerate() {
+                    match bad.iter().find(|(b, _)| *b == k) {
+                        Some((_, reason)) => {
+                            out.verdicts[i] = Verdict::Dead {
+                                reason: reason.clone(),
+                                status: sent.status,
+                                latency_ms: sent.latency_ms,
+                                payload: rows.get(k).cloned().unwrap_or(Value::Null),
+                            }
+                        }
+                        None => rest.push(i),
+                    }
+                }
+                // The others were refused only for their company: resend them at once.
+                if !rest.is_empty() {
+                    jobs.push_front(Job {
+                        idx: rest,
+                        without_fbc: job.without_fbc,
+                    });
+                }
+            }
+            Outcome::Delivered if shared_budget => {
+                if let Some(id) = sent
+                    .answer
+                    .as_ref()
+                    .and_then(|a| a.get("requestId"))
+                    .and_then(Value::as_str)
+                {
+                    out.accepted_requests.push((id.to_owned(), job.idx.len()));
+                }
+                apply(
+                    &mut out,
+                    &job.idx,
+                    &sent.outcome,
+                    Some(&sent),
+                    answered,
+                    &rows,
+                );
+            }
             outcome => apply(&mut out, &job.idx, outcome, Some(&sent), answered, &rows),
         }
     }

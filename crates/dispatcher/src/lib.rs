@@ -13,6 +13,7 @@
 
 mod batch;
 mod pass;
+mod polling;
 mod record;
 #[cfg(test)]
 mod tests;
@@ -73,7 +74,7 @@ fn wake() -> Resp {
                 return;
             }
         };
-        let client = Client::new(&endpoints, &keyring, &stores.configs);
+        let client = Client::new(&endpoints, &keyring, &stores.configs).with_quota(&stores.stats);
         worker::work(&stores, &client, &owner, random).await;
         // Housekeeping off the delivery path: expired idempotency claims, a few times a day.
         match pixel_core::queue::sweep_if_due(&stores, host::now_ms() as i64).await {
@@ -102,7 +103,7 @@ async fn tick(query: &str) -> Result<Resp, ApiError> {
     let stores = open_stores().await?;
     let endpoints = Endpoints::load().await.map_err(ApiError::internal)?;
     let keyring = deliver::keyring().await.map_err(ApiError::internal)?;
-    let client = Client::new(&endpoints, &keyring, &stores.configs);
+    let client = Client::new(&endpoints, &keyring, &stores.configs).with_quota(&stores.stats);
     let opts = pass::PassOptions {
         now_ms: host::now_ms() as i64,
         ahead_ms,

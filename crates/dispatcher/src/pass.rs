@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::batch::{self, Platforms};
+use crate::polling;
 use crate::record::{self, RetryNote};
 
 /// How long a claimed config is ours. It must outlast the sends of one config's batch; the
@@ -47,6 +48,10 @@ pub struct PassReport {
     pub cancelled: usize,
     /// Claimed but not sent because the lease ran short; still due.
     pub unsent: usize,
+    /// Waiting for the next minute of the shared Google Data Manager budget.
+    pub deferred: usize,
+    /// Google Data Manager requests whose outcome was asked for.
+    pub polled: usize,
     /// Requests made to the platforms.
     pub requests: usize,
     pub retries: Vec<RetryNote>,
@@ -62,6 +67,20 @@ pub async fn run<S: KvStore, P: Platforms>(
     random: impl Fn() -> u64 + Copy,
 ) -> Result<PassReport, String> {
     let mut report = PassReport::default();
+    // Google's asynchronous outcomes first: a failure there must not stop deliveries.
+    match polling::run(
+        stores,
+        platforms,
+        opts.now_ms,
+        opts.now_ms + opts.ahead_ms.max(0),
+        // A tick (owner `t-…`) is an operator's or a test's explicit pass: it always looks.
+        opts.ahead_ms > 0 || opts.owner.starts_with("t-"),
+    )
+    .await
+    {
+        Ok(n) => report.polled = n,
+        Err(e) => report.errors.push(format!("polls: {e}")),
+    }
     let batches = queue::claim_due(
         stores,
         opts.now_ms + opts.ahead_ms.max(0),
@@ -162,7 +181,20 @@ async fn deliver<S: KvStore, P: Platforms>(
     report.dead_lettered += tally.dead_lettered;
     report.held += tally.held;
     report.unsent += tally.unsent;
+    report.deferred += tally.deferred;
     report.retries.extend(tally.retries);
+    for (request_id, events) in &result.accepted_requests {
+        pixel_core::polls::track(
+            stores,
+            &config.tenant_id,
+            &config.id,
+            request_id,
+            *events,
+            now,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    }
     Ok(())
 }
 

@@ -19,6 +19,9 @@ use serde::Serialize;
 
 use crate::batch::{BatchResult, Verdict};
 
+/// What a delivery waiting for the shared budget carries as its last error.
+const QUOTA_WAIT: &str = "waiting for the next minute of the shared Google Data Manager quota";
+
 /// A retry as scheduled, reported by `/tick` so operators (and tests) see the policy at work.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -43,6 +46,8 @@ pub struct Tally {
     pub dead_lettered: usize,
     pub held: usize,
     pub unsent: usize,
+    /// Waiting for the next minute's shared Google budget (no attempt counted).
+    pub deferred: usize,
     pub retries: Vec<RetryNote>,
 }
 
@@ -86,6 +91,10 @@ pub async fn record<S: KvStore>(
         };
         match verdict {
             Verdict::Unsent => tally.unsent += 1,
+            Verdict::Deferred { at_ms } => {
+                tally.deferred += 1;
+                moves.push((d, *at_ms, d.attempt, QUOTA_WAIT.to_owned()));
+            }
             Verdict::Delivered {
                 status,
                 latency_ms,

@@ -16,6 +16,8 @@ use pixel_core::{Platform, StandardEvent, queue, schema};
 use crate::batch::Platforms;
 use crate::pass::{self, PassOptions};
 
+mod datamanager;
+
 const NOW: i64 = 1_790_000_000_000;
 
 struct Fake {

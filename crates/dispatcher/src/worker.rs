@@ -70,7 +70,9 @@ pub async fn work<S: KvStore, P: Platforms>(
             if !progressed {
                 match queue::next_due_time(stores).await {
                     Ok(Some(t)) if t <= now + HORIZON_MS => {
-                        let wait = (t - now).clamp(0, nap);
+                        // Something due that this pass could not take (a lease held elsewhere, a
+                        // poll inside its scan interval) must not make the worker spin.
+                        let wait = (t - now).clamp(NAP_MIN_MS, nap);
                         nap = (nap * 2).min(NAP_MAX_MS);
                         if wait > 0 {
                             spin_sdk::time::sleep(std::time::Duration::from_millis(wait as u64))

@@ -8,19 +8,22 @@
 //! error, log line or log entry can carry one. Also here: [`nudge`], the cheap "wake the
 //! dispatcher if work is pending" any handler may call.
 
+mod datamanager;
 mod google;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use http::Method;
+use pixel_core::config::GoogleApi;
 use pixel_core::config::TrackingConfig;
 use pixel_core::crypto::Keyring;
 use pixel_core::kv::{KvError, KvStore, Stores};
 use pixel_core::outcome::{self, HttpAnswer, Outcome, TransportFailure};
 use pixel_core::platforms::{
-    Credential, GoogleTarget, MetaTarget, OutboundRequest, Target, TikTokTarget,
+    Credential, DataManagerTarget, GoogleTarget, MetaTarget, OutboundRequest, Target, TikTokTarget,
 };
+
 use pixel_core::{Platform, queue};
 use serde_json::Value;
 
@@ -41,6 +44,10 @@ pub struct Endpoints {
     pub tiktok_url: String,
     pub google_ads_url: String,
     pub google_ads_version: String,
+    /// The Data Manager API (`https://datamanager.googleapis.com`).
+    pub google_datamanager_url: String,
+    /// `events:ingest` requests a minute for the whole Cloud project (Google: 300).
+    pub google_datamanager_per_minute: i64,
     pub google_oauth_url: String,
     pub google_client_id: String,
     /// A secret: never formatted into a message (`Debug` of this struct is not logged).
@@ -63,6 +70,18 @@ impl Endpoints {
             tiktok_url: url(var("tiktok_api_url").await?),
             google_ads_url: url(var("google_ads_api_url").await?),
             google_ads_version: var("google_ads_api_version").await?,
+            google_datamanager_url: url(var("google_datamanager_api_url").await?),
+            google_datamanager_per_minute: {
+                let raw = var("google_datamanager_requests_per_minute").await?;
+                match raw.trim().parse::<i64>() {
+                    Ok(n) if n > 0 => n,
+                    _ => {
+                        return Err(format!(
+                            "variable google_datamanager_requests_per_minute: {raw:?} is not a positive number"
+                        ));
+                    }
+                }
+            },
             google_oauth_url: url(var("google_oauth_url").await?),
             google_client_id: var("google_client_id").await?,
             google_client_secret: var("google_client_secret").await?,
@@ -97,6 +116,9 @@ pub struct Client<'a, S: KvStore> {
     pub keyring: &'a Keyring,
     pub configs: &'a S,
     pub timeout_ms: u64,
+    /// The store of the shared Data Manager budget (`stats`); `None` = no budget is kept
+    /// (test events and credential checks, one request each).
+    pub quota: Option<&'a S>,
 }
 
 impl<'a, S: KvStore> Client<'a, S> {
@@ -106,7 +128,14 @@ impl<'a, S: KvStore> Client<'a, S> {
             keyring,
             configs,
             timeout_ms: SEND_TIMEOUT_MS,
+            quota: None,
         }
+    }
+
+    /// Keep the shared Data Manager budget in `stats` (the dispatcher does).
+    pub fn with_quota(mut self, stats: &'a S) -> Self {
+        self.quota = Some(stats);
+        self
     }
 
     /// The core's target for `config`. `Err` is what to do with the config's deliveries when
@@ -142,6 +171,24 @@ impl<'a, S: KvStore> Client<'a, S> {
                     });
                 };
                 let access = google::access_token(self, config, &token, now_ms, false).await?;
+                let actions = settings
+                    .conversion_actions
+                    .iter()
+                    .map(|(e, id)| (*e, id.as_str().to_owned()))
+                    .collect();
+                if settings.api == GoogleApi::DataManager {
+                    return Ok(Target::GoogleDataManager(DataManagerTarget {
+                        base_url: ep.google_datamanager_url.clone(),
+                        customer_id: settings.customer_id.as_str().to_owned(),
+                        login_customer_id: settings
+                            .login_customer_id
+                            .as_ref()
+                            .map(|l| l.as_str().to_owned()),
+                        access_token: access,
+                        conversion_actions: actions,
+                        clock_secs: now_ms / 1000,
+                    }));
+                }
                 Target::Google(GoogleTarget {
                     base_url: ep.google_ads_url.clone(),
                     api_version: ep.google_ads_version.clone(),
@@ -151,11 +198,7 @@ impl<'a, S: KvStore> Client<'a, S> {
                         .as_ref()
                         .map(|l| l.as_str().to_owned()),
                     access_token: access,
-                    conversion_actions: settings
-                        .conversion_actions
-                        .iter()
-                        .map(|(e, id)| (*e, id.as_str().to_owned()))
-                        .collect(),
+                    conversion_actions: actions,
                 })
             }
         })
@@ -172,8 +215,10 @@ impl<'a, S: KvStore> Client<'a, S> {
         now_ms: i64,
     ) -> Sent {
         let sent = self.send_once(target, req, batch_len).await;
-        let Target::Google(g) = target else {
-            return sent;
+        let token_slot = match target {
+            Target::Google(g) => &mut g.access_token,
+            Target::GoogleDataManager(g) => &mut g.access_token,
+            _ => return sent,
         };
         if sent.status != Some(401) {
             return sent;
@@ -187,11 +232,11 @@ impl<'a, S: KvStore> Client<'a, S> {
         };
         match google::access_token(self, config, &refresh, now_ms, true).await {
             Ok(fresh) => {
-                g.access_token = fresh;
+                *token_slot = fresh;
                 let mut again = req.clone();
                 again.credential = Credential::Header {
                     name: "Authorization",
-                    value: format!("Bearer {}", g.access_token),
+                    value: format!("Bearer {token_slot}"),
                 };
                 self.send_once(target, &again, batch_len).await
             }
@@ -291,11 +336,12 @@ pub fn platform_message(platform: Platform, status: u16, body: &Value) -> Option
     }
 }
 
-/// The events of a built request body (`data` for Meta and TikTok, `conversions` for Google),
-/// to log each event's own payload.
+/// The events of a built request body (`data` for Meta and TikTok, `conversions` for the
+/// Google Ads API, `events` for the Data Manager API), to log each event's own payload.
 pub fn payload_rows(body: &Value) -> &[Value] {
     body.get("data")
         .or_else(|| body.get("conversions"))
+        .or_else(|| body.get("events"))
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice)
 }

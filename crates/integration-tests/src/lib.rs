@@ -68,6 +68,7 @@ impl App {
             ("meta_api_url".into(), url.clone()),
             ("tiktok_api_url".into(), url.clone()),
             ("google_ads_api_url".into(), url.clone()),
+            ("google_datamanager_api_url".into(), url.clone()),
             ("google_oauth_url".into(), url.clone()),
             ("google_client_id".into(), "test-client".into()),
             ("google_client_secret".into(), "test-client-secret".into()),

@@ -270,7 +270,7 @@ fn date_time_is_valid(s: &str) -> bool {
 
 /// Click ids are URL-safe base64 of a protobuf: long, no spaces, no punctuation but `-` and `_`.
 /// The mock cannot decode them, so "looks like one" is 16 to 512 such characters.
-fn click_id_is_valid(id: &str) -> bool {
+pub(crate) fn click_id_is_valid(id: &str) -> bool {
     (16..=512).contains(&id.len())
         && id
             .bytes()

@@ -1,5 +1,5 @@
 //! The mock platform server: Meta Conversions API, TikTok Events API 2.0, Google Ads
-//! `uploadClickConversions` and Google OAuth on one port, each at its real paths, so that pointing
+//! `uploadClickConversions`, Google's Data Manager API and Google OAuth on one port, each at its real paths, so that pointing
 //! the app's `*_api_url` variables at `http://127.0.0.1:PORT` is all a test or demo needs.
 //!
 //! It validates like the platforms (the rules in `shared/PLATFORMS.md`), answers with their error
@@ -9,9 +9,11 @@
 //!
 //! Codemap: `server` (accept, route, record, faults, `/_mock/*`), `state` (what is remembered),
 //! `http` (request/reply types), `meta` + `meta_events` + `meta_quality`, `tiktok`,
-//! `google` + `google_rows`, `oauth`, `doh` (a DNS-over-HTTPS resolver: `GET /dns-query`,
-//! records added with `POST /_mock/dns`).
+//! `google` + `google_rows`, `datamanager` + `datamanager_events`, `oauth`, `doh` (a
+//! DNS-over-HTTPS resolver: `GET /dns-query`, records added with `POST /_mock/dns`).
 
+mod datamanager;
+mod datamanager_events;
 mod doh;
 mod google;
 mod google_rows;
@@ -93,6 +95,22 @@ impl MockServer {
 
     pub fn clear_faults(&self) {
         self.state.clear_faults();
+    }
+
+    /// Finish processing of Data Manager requests (all, or one `requestId`): their
+    /// `requestStatus` leaves `PROCESSING`. Returns how many changed.
+    pub fn datamanager_advance(&self, request_id: Option<&str>) -> u64 {
+        datamanager::advance(&self.state, request_id)
+    }
+
+    /// Refuse Data Manager ingest requests past `per_minute` in a minute (429), or stop.
+    pub fn datamanager_quota(&self, per_minute: Option<u64>) {
+        self.state.lock().datamanager.quota_per_minute = per_minute;
+    }
+
+    /// Data Manager ingest requests received per Unix minute (whatever their answer).
+    pub fn datamanager_minutes(&self) -> std::collections::BTreeMap<i64, u64> {
+        self.state.lock().datamanager.minutes.clone()
     }
 
     /// What each platform accepted, per account and event name.

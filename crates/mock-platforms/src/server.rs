@@ -4,7 +4,8 @@
 //!
 //! Routing is by path alone, because each platform is served at its real paths and the app only
 //! swaps the origin: `/token` is Google OAuth, `/open_api/...` TikTok, `/{version}/customers...`
-//! Google Ads, and any other `/{version}/...` Meta's Graph API.
+//! Google Ads, `/v1/events:ingest` and `/v1/requestStatus:retrieve` Google's Data Manager API,
+//! and any other `/{version}/...` Meta's Graph API.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -23,7 +24,7 @@ use tokio::task::JoinSet;
 
 use crate::http::{Incoming, Reply, parse_pairs, percent_decode};
 use crate::state::{Fault, Platform, RecordedRequest, State};
-use crate::{google, meta, oauth, tiktok};
+use crate::{datamanager, google, meta, oauth, tiktok};
 
 /// A Meta batch of 1,000 rich events is about 1-2 MB; leave room, but not unbounded memory.
 const MAX_BODY: usize = 32 * 1024 * 1024;
@@ -94,6 +95,7 @@ async fn handle(
         return respond(reply);
     };
     state.record(recorded(platform, &req));
+    let over_quota = req.path == datamanager::INGEST_PATH && datamanager::count_ingest(state, &req);
     let fault = state.take_fault(platform, &req.path);
     if let Some(ms) = fault.as_ref().and_then(|f| f.delay_ms) {
         tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -110,6 +112,9 @@ async fn handle(
             Platform::Meta => meta::handle(state, &req),
             Platform::Tiktok => tiktok::handle(state, &req),
             Platform::Google if req.path == "/token" => oauth::handle(&req),
+            Platform::Google if is_datamanager(&req.path) => {
+                datamanager::handle(state, &req, over_quota)
+            }
             Platform::Google => google::handle(state, &req),
         },
     };
@@ -127,7 +132,7 @@ async fn handle(
 
 /// Which platform a path belongs to, or `None` for paths no platform serves.
 pub(crate) fn platform_of(path: &str) -> Option<Platform> {
-    if path == "/token" {
+    if path == "/token" || is_datamanager(path) {
         return Some(Platform::Google);
     }
     if path.starts_with("/open_api/") {
@@ -149,11 +154,17 @@ pub(crate) fn platform_of(path: &str) -> Option<Platform> {
     }
 }
 
+/// The Data Manager API's two methods (under `/v1/`, which Meta's versions never reach).
+fn is_datamanager(path: &str) -> bool {
+    path == datamanager::INGEST_PATH || path == datamanager::STATUS_PATH
+}
+
 fn fault_reply(platform: Platform, fault: &Fault, req: &Incoming) -> Reply {
     match platform {
         Platform::Meta => meta::fault_reply(fault),
         Platform::Tiktok => tiktok::fault_reply(fault),
         Platform::Google if req.path == "/token" => oauth::fault_reply(fault),
+        Platform::Google if is_datamanager(&req.path) => datamanager::fault_reply(fault),
         Platform::Google => google::fault_reply(fault, req),
     }
 }
@@ -185,6 +196,9 @@ fn recorded(platform: Platform, req: &Incoming) -> RecordedRequest {
 /// `/_mock/*`: what tests use to look inside the mock and to steer it.
 fn control(state: &State, req: &Incoming) -> Reply {
     let resource = req.path.trim_start_matches("/_mock").trim_matches('/');
+    if let Some(rest) = resource.strip_prefix("datamanager/") {
+        return datamanager::control(state, req, rest);
+    }
     match (req.method.as_str(), resource) {
         ("GET", "health") => Reply::ok(json!({"ok": true})),
         ("GET", "requests") => {
@@ -278,6 +292,9 @@ mod tests {
                 Some(Platform::Google),
             ),
             ("/token", Some(Platform::Google)),
+            ("/v1/events:ingest", Some(Platform::Google)),
+            ("/v1/requestStatus:retrieve", Some(Platform::Google)),
+            ("/v1/123/events", Some(Platform::Meta)),
             ("/", None),
             ("/favicon.ico", None),
             ("/version/123", None),

@@ -230,6 +230,8 @@ pub(crate) struct Inner {
     pub google_clicks: HashSet<(String, String, String)>,
     /// Customer ids seen in uploads, listed by `listAccessibleCustomers`.
     pub google_customers: BTreeSet<String>,
+    /// The Data Manager API's requests, transactions and per-minute counts.
+    pub datamanager: crate::datamanager::DmState,
 }
 
 /// The shared state behind one mock server.
@@ -276,6 +278,7 @@ impl State {
         inner.google_orders.clear();
         inner.google_clicks.clear();
         inner.google_customers.clear();
+        inner.datamanager = Default::default();
     }
 
     /// Arm a fault; it replaces an armed fault of the same platform and path filter.

@@ -63,6 +63,32 @@ pub struct LastEvent {
     pub status: LogStatus,
 }
 
+/// Which Google API a Google config delivers through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GoogleApi {
+    /// `events:ingest` of the Data Manager API: the default for new configs, the only path
+    /// Google leaves open to new adopters.
+    DataManager,
+    /// The Google Ads API's `uploadClickConversions`, only for accounts already allowlisted.
+    AdsApi,
+}
+
+impl GoogleApi {
+    /// Configs stored before the field existed were created against the Ads API.
+    pub fn stored_default() -> Self {
+        GoogleApi::AdsApi
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "dataManager" => Some(GoogleApi::DataManager),
+            "adsApi" => Some(GoogleApi::AdsApi),
+            _ => None,
+        }
+    }
+}
+
 /// What a Google Ads upload needs beyond the customer id (which is the config's `pixelId`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -81,6 +107,9 @@ pub struct GoogleSettings {
     /// one get no browser conversion.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub conversion_labels: BTreeMap<StandardEvent, String>,
+    /// The API deliveries go through (`googleApi`; configs stored without it are Ads API ones).
+    #[serde(rename = "googleApi", default = "GoogleApi::stored_default")]
+    pub api: GoogleApi,
 }
 
 impl GoogleSettings {
@@ -187,6 +216,9 @@ impl TrackingConfig {
         if let (Some(google), Some(labels)) = (self.google.as_mut(), patch.conversion_labels) {
             google.conversion_labels = labels;
         }
+        if let (Some(google), Some(api)) = (self.google.as_mut(), patch.google_api) {
+            google.api = api;
+        }
         if let Some(ciphertext) = encrypted_token {
             self.encrypted_token = ciphertext;
             self.health = Health::unverified();
@@ -228,6 +260,7 @@ impl TrackingConfig {
             browser_pixel: self.browser_pixel,
             google_tag_id: self.google.as_ref().map(|g| g.tag_id.as_deref()),
             conversion_labels: self.google.as_ref().map(|g| &g.conversion_labels),
+            google_api: self.google.as_ref().map(|g| g.api),
         }
     }
 }
@@ -259,6 +292,9 @@ pub struct ConfigView<'a> {
     pub google_tag_id: Option<Option<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversion_labels: Option<&'a BTreeMap<StandardEvent, String>>,
+    /// Google only: `dataManager` or `adsApi`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub google_api: Option<GoogleApi>,
 }
 
 /// The events tracked when the caller lists none (see the module header for why).

@@ -27,6 +27,8 @@ pub enum LogStatus {
     DeadLetter,
     Cancelled,
     Test,
+    /// A Google Data Manager request accepted, its outcome not known yet.
+    Pending,
 }
 
 /// One log entry, as `GET .../logs` returns it.

@@ -31,6 +31,10 @@ pub enum Outcome {
     PauseConfig { reason: String },
     /// One verdict per event, in batch order (Google's partial failure).
     PerEvent(Vec<EventOutcome>),
+    /// The platform refused the whole request for the events at these indices (Google Data
+    /// Manager's fast-fail names them in its field paths): dead-letter those with the reason
+    /// given, and resend the others at once. Nothing of the request was accepted.
+    RejectEvents { bad: Vec<(usize, String)> },
 }
 
 /// The verdict on one event of a batch.
@@ -70,7 +74,8 @@ impl Outcome {
             Outcome::PerEvent(rows) => Some(rows.clone()),
             Outcome::Bisect { .. }
             | Outcome::ResendWithoutFbc { .. }
-            | Outcome::PauseConfig { .. } => None,
+            | Outcome::PauseConfig { .. }
+            | Outcome::RejectEvents { .. } => None,
         }
     }
 }

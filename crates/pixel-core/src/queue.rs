@@ -385,12 +385,15 @@ pub async fn next_due_time<S: KvStore>(stores: &Stores<S>) -> Result<Option<i64>
     let keys = stores.queue.keys().await?;
     let mut held = BTreeSet::new();
     let mut due: Vec<(ConfigId, i64)> = Vec::new();
+    let mut polls: Vec<i64> = Vec::new();
     for k in &keys {
         match schema::parse_queue_key(k) {
             QueueKey::Hold { config } => {
                 held.insert(config);
             }
             QueueKey::Delivery { config, due_ms, .. } => due.push((config, due_ms)),
+            // Google request outcomes to poll: work for the same worker, held config or not.
+            QueueKey::Poll { due_ms, .. } => polls.push(due_ms),
             _ => {}
         }
     }
@@ -398,6 +401,7 @@ pub async fn next_due_time<S: KvStore>(stores: &Stores<S>) -> Result<Option<i64>
         .into_iter()
         .filter(|(c, _)| !held.contains(c))
         .map(|(_, t)| t)
+        .chain(polls)
         .min())
 }
 

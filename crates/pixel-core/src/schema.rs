@@ -15,6 +15,9 @@
 //! | | `lease/{config}` lease JSON | one lease per config: a dispatcher owns a config's due batch |
 //! | | `hold/{config}` marker | credentials invalid: deliveries kept but not claimed |
 //! | | `wake` time | rate limit for "wake the dispatcher", CAS |
+//! | | `rs/{config}/{due_ms:013}/{rid}` pending Google request | polled for its outcome when due, found with the due set |
+//! | `logs` | `rsc/{rid}/{round}` counter | one poller per round of a Google request |
+//! | `stats` | `gq/{minute}`, `gq/{minute}/{tenant}` counters | the shared Data Manager budget (`quota`) |
 //! | `logs` | `log/{config}/{slot}` entry JSON, `logseq/{config}` counter | a ring of 1,000 slots per config |
 //! | | `dead/{config}/{eid}`, `deadidx/{config}` | dead letters with their event, and their list (CAS) |
 //! | | `dedup/{tenant}/{hash}` expiry ms | 48 h idempotency claims: they outlive the backlog, so not in `queue` |
@@ -136,6 +139,11 @@ pub enum QueueKey {
     Hold {
         config: ConfigId,
     },
+    /// A Google Data Manager request whose outcome is due to be polled (`crate::polls`).
+    Poll {
+        config: ConfigId,
+        due_ms: i64,
+    },
     Other,
 }
 
@@ -162,6 +170,12 @@ pub fn parse_queue_key(key: &str) -> QueueKey {
         },
         ["lease", c] => config(c).map_or(QueueKey::Other, |config| QueueKey::Lease { config }),
         ["hold", c] => config(c).map_or(QueueKey::Other, |config| QueueKey::Hold { config }),
+        ["rs", c, due, rid] if is_eid(rid) && due.len() == 13 => {
+            match (config(c), due.parse::<i64>()) {
+                (Some(config), Ok(due_ms)) => QueueKey::Poll { config, due_ms },
+                _ => QueueKey::Other,
+            }
+        }
         _ => QueueKey::Other,
     }
 }
@@ -216,6 +230,38 @@ pub fn stats_key(tenant: &TenantId, scope: StatsScope<'_>, day: u32, metric: &st
         StatsScope::Tenant => fit(format!("st/{tenant}/all/{day}/{metric}")),
         StatsScope::Config(c) => fit(format!("st/{tenant}/c/{c}/{day}/{metric}")),
     }
+}
+
+/// 32 hex digits naming a Google `requestId` in keys (its own alphabet is Google's).
+fn request_ref(request_id: &str) -> String {
+    hex::encode(&Sha256::digest(request_id.as_bytes())[..16])
+}
+
+/// `rs/{config}/{due_ms:013}/{rid}` in `queue`: a Data Manager request to poll at `due_ms`.
+pub fn poll_key(config: &ConfigId, due_ms: i64, request_id: &str) -> String {
+    format!(
+        "rs/{}/{:013}/{}",
+        config.as_str(),
+        due_ms.max(0),
+        request_ref(request_id)
+    )
+}
+
+/// `rsc/{rid}/{round}` in `logs`: the claim counter of one poll round.
+pub fn poll_claim_key(request_id: &str, round: u32) -> String {
+    format!("rsc/{}/{round}", request_ref(request_id))
+}
+
+// ---- stats store: the shared Data Manager budget (`crate::quota`) ----
+
+/// `gq/{minute}`: requests taken in that minute (Unix minutes), all tenants together.
+pub fn quota_key(minute: i64) -> String {
+    format!("gq/{minute}")
+}
+
+/// `gq/{minute}/{tenant}`: requests one tenant took in that minute.
+pub fn quota_tenant_key(minute: i64, tenant: &TenantId) -> String {
+    fit(format!("gq/{minute}/{}", tenant.as_str()))
 }
 
 #[cfg(test)]

@@ -11,9 +11,12 @@
 //! - `pr_ok/{Platform}`: accepted Purchase deliveries per platform; `pr_recv` (tenant scope
 //!   only): Purchase events received from the backend; together they are the reconciliation.
 //! - `consent/{host}` (tenant scope only): events not sent for want of consent, per site.
+//! - `gdm_*`: Google Data Manager requests and their asynchronous outcomes ([`requests`]).
 //!
 //! Success rate = `ok / (ok + dead)`: of the deliveries that reached a final outcome, the share
 //! the platform accepted (retries in flight are neither).
+
+pub mod requests;
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -179,6 +182,8 @@ pub struct Summary {
     pub p95_latency_ms: Option<u64>,
     pub reconciliation: Reconciliation,
     pub consent_skipped: BTreeMap<String, u64>,
+    /// Google Data Manager requests and their asynchronous outcomes.
+    pub google_requests: requests::GoogleRequests,
 }
 
 /// The KPIs of `tenant` (or of one of its configs) over the `days` UTC days ending with the day
@@ -207,6 +212,7 @@ pub async fn summary<S: KvStore>(
     metrics.extend((0..=LATENCY_BUCKETS_MS.len()).map(|i| (scope, format!("lat/{i}"))));
     metrics.extend(Platform::ALL.iter().map(|p| (scope, format!("pr_ok/{p}"))));
     metrics.push((StatsScope::Tenant, "pr_recv".to_owned()));
+    metrics.extend(requests::metrics().into_iter().map(|m| (scope, m)));
     metrics.extend(
         hosts
             .iter()
@@ -269,6 +275,7 @@ pub async fn summary<S: KvStore>(
         p95_latency_ms,
         reconciliation,
         consent_skipped,
+        google_requests: requests::summarize(get),
     })
 }
 

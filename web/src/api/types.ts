@@ -151,6 +151,14 @@ export interface TrackingStats {
   activeConfigs: number;
   /** Estimated match quality per event type, 0-10 (Meta's own EMQ when available). */
   matchQuality?: Record<string, number> | number | null;
+  /** Google Data Manager requests and what Google later said it did with their events. */
+  googleRequests?: {
+    sent: number;
+    pending: number;
+    acceptedEvents: number;
+    failedEvents: number;
+    failedByReason?: Record<string, number>;
+  };
 }
 
 /** `POST .../{configId}/test`: the platform's verdict on one test event. */

@@ -1,5 +1,5 @@
 // The 7-day KPIs, each with a short explanation on hover/focus, and events per type as CSS bars.
-import type { StandardEvent } from '../api/types';
+import type { StandardEvent, TrackingStats } from '../api/types';
 import { useTrackingStats } from '../hooks/useConfigDetails';
 import { S } from '../strings';
 import { InfoTip } from './InfoTip';
@@ -32,6 +32,8 @@ export function KpiPanel({ fallbackActive }: { fallbackActive: number }) {
 
 function KpiFigures({ raw, fallbackActive }: { raw: Parameters<typeof toKpis>[0]; fallbackActive: number }) {
   const k = toKpis(raw);
+  // Google answers a Data Manager request at once and says later what it did with its events.
+  const google = (raw as TrackingStats | undefined)?.googleRequests;
   const max = Math.max(1, ...k.byType.map((t) => t.count));
   const label = (name: string) => S.events.label[name as StandardEvent] ?? name;
   return (
@@ -63,6 +65,11 @@ function KpiFigures({ raw, fallbackActive }: { raw: Parameters<typeof toKpis>[0]
           value={K.count(k.activeConfigs ?? fallbackActive)}
         />
       </dl>
+      {google && google.sent > 0 && (
+        <p className="muted small" data-testid="kpi-google-requests">
+          {K.googleRequests(google.sent, google.pending, google.acceptedEvents, google.failedEvents)}
+        </p>
+      )}
       <figure className="bars">
         <figcaption>
           {K.byType.name} <InfoTip label={K.moreInfo(K.byType.name)} text={K.byType.help} />

@@ -72,4 +72,41 @@ describe('LogsViewer', () => {
     expect(await screen.findByText(S.logs.empty)).toBeInTheDocument();
     expect(await screen.findByText(S.logs.error)).toBeInTheDocument();
   });
+
+  it('shows a Google request as pending, then as accepted and failed by reason', async () => {
+    const h = setup();
+    const pending = {
+      id: 'log-3',
+      timestamp: '2026-11-27T10:00:00Z',
+      eventName: 'GOOGLE_REQUEST',
+      status: 'pending',
+      responseCode: null,
+      payload: { requestId: 'r-1', events: 3, requestStatus: 'PENDING' },
+      latencyMs: 0,
+      attempt: 0,
+    };
+    const done = {
+      ...pending,
+      id: 'log-4',
+      timestamp: '2026-11-27T11:00:00Z',
+      status: 'failed',
+      errorMessage: 'accepted 2 / failed 1 (PROCESSING_ERROR_REASON_CLICK_NOT_FOUND: 1)',
+      payload: {
+        requestId: 'r-1',
+        events: 3,
+        requestStatus: 'PARTIAL_SUCCESS',
+        accepted: 2,
+        failed: 1,
+        failedByReason: { PROCESSING_ERROR_REASON_CLICK_NOT_FOUND: 1 },
+      },
+    };
+    h.mock.onGet('/tracking-configs/cfg-1/logs').reply(200, [pending, done]);
+    h.render(<LogsViewer configId="cfg-1" />);
+    const table = await screen.findByRole('table');
+    const rows = within(table).getAllByRole('row').slice(1);
+    expect(rows[0]).toHaveTextContent(S.logs.googleRequest.event);
+    expect(rows[0]).toHaveTextContent(S.logs.googleRequest.outcome(2, 1, 'CLICK_NOT_FOUND: 1'));
+    expect(rows[1]).toHaveTextContent(S.logs.status.pending!);
+    expect(rows[1]).toHaveTextContent(S.logs.googleRequest.pending(3));
+  });
 });

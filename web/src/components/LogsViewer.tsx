@@ -15,6 +15,24 @@ export function LogsViewer({ configId }: { configId: string }) {
 
 const newestFirst = (a: LogEntry, b: LogEntry) => Date.parse(b.timestamp) - Date.parse(a.timestamp);
 
+/** A Google Data Manager request's own entry: what Google said it did with the events. */
+function googleRequestLine(entry: LogEntry): string | null {
+  if (entry.eventName !== 'GOOGLE_REQUEST') return null;
+  const p = (entry.payload ?? {}) as {
+    events?: number;
+    accepted?: number;
+    failed?: number;
+    failedByReason?: Record<string, number>;
+  };
+  if (p.accepted === undefined) {
+    return entry.status === 'pending' ? L.googleRequest.pending(p.events ?? 0) : (entry.errorMessage ?? null);
+  }
+  const reasons = Object.entries(p.failedByReason ?? {})
+    .map(([r, n]) => `${r.replace('PROCESSING_ERROR_REASON_', '')}: ${n}`)
+    .join(', ');
+  return L.googleRequest.outcome(p.accepted, p.failed ?? 0, reasons);
+}
+
 export function LogsTable({ entries }: { entries: LogEntry[] }) {
   const [open, setOpen] = useState<Set<string>>(new Set());
   if (entries.length === 0) return <p>{L.empty}</p>;
@@ -61,14 +79,14 @@ export function LogsTable({ entries }: { entries: LogEntry[] }) {
                     {time}
                   </button>
                 </td>
-                <td>{entry.eventName}</td>
+                <td>{entry.eventName === 'GOOGLE_REQUEST' ? L.googleRequest.event : entry.eventName}</td>
                 <td>
                   <span className={`status status-${entry.status}`}>{L.status[entry.status] ?? entry.status}</span>
                 </td>
                 <td>{entry.responseCode ?? L.none}</td>
                 <td>{entry.latencyMs == null ? L.none : L.ms(entry.latencyMs)}</td>
                 <td>{entry.attempt}</td>
-                <td className="error-cell">{entry.errorMessage || L.none}</td>
+                <td className="error-cell">{googleRequestLine(entry) ?? (entry.errorMessage || L.none)}</td>
               </tr>
               {expanded && (
                 <tr id={payloadId} className="payload-row">

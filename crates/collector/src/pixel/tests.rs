@@ -152,6 +152,7 @@ fn only_active_configs_that_ask_for_it_get_a_pixel() {
                 conversion_actions: BTreeMap::new(),
                 tag_id: (id == "g-tag").then(|| "AW-123456789".to_owned()),
                 conversion_labels: BTreeMap::new(),
+                api: pixel_core::config::GoogleApi::DataManager,
             }),
             health: Health::unverified(),
             last_event: None,

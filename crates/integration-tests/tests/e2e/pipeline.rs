@@ -12,6 +12,7 @@ use integration_tests::{App, CONFIGS, now_secs, signature, token_for};
 use mock_platforms::{Fault, Platform};
 use serde_json::{Value, json};
 
+mod google_datamanager;
 mod platforms;
 mod restart;
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::ids::{ConversionActionId, GoogleCustomerId, IdError, InternalEventName};
 use super::input::{ConfigInput, FieldError};
-use super::{GoogleSettings, supports_event};
+use super::{GoogleApi, GoogleSettings, supports_event};
 use crate::{Platform, StandardEvent};
 
 pub(super) struct Errors(pub(super) Vec<FieldError>);
@@ -337,6 +337,7 @@ pub(super) fn google_only(errs: &mut Errors, input: &ConfigInput, platform: Plat
         ("conversionActions", &input.conversion_actions),
         ("googleTagId", &input.google_tag_id),
         ("conversionLabels", &input.conversion_labels),
+        ("googleApi", &input.google_api),
     ] {
         if v.is_some() {
             errs.push(
@@ -346,4 +347,19 @@ pub(super) fn google_only(errs: &mut Errors, input: &ConfigInput, platform: Plat
             );
         }
     }
+}
+
+/// `googleApi`: `dataManager` or `adsApi` (the Ads API upload only works for accounts Google
+/// allowlisted before June 2026).
+pub(super) fn google_api(errs: &mut Errors, v: &Value) -> Option<GoogleApi> {
+    let s = string(errs, "googleApi", v)?;
+    let api = GoogleApi::parse(s.trim());
+    if api.is_none() {
+        errs.push(
+            "googleApi",
+            "invalid_value",
+            "googleApi must be dataManager or adsApi",
+        );
+    }
+    api
 }

@@ -7,11 +7,12 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 use super::fields::{
-    Errors, bool_field, conversion_actions, conversion_labels, event_mappings, google_only,
-    google_tag_id, login_customer_id, string, test_event_code, token_field, tracked_events,
+    Errors, bool_field, conversion_actions, conversion_labels, event_mappings, google_api,
+    google_only, google_tag_id, login_customer_id, string, test_event_code, token_field,
+    tracked_events,
 };
 use super::ids::{ConversionActionId, GoogleCustomerId, IdError, InternalEventName, PixelId};
-use super::{GoogleSettings, TrackingConfig, default_tracked_events, supports_event};
+use super::{GoogleApi, GoogleSettings, TrackingConfig, default_tracked_events, supports_event};
 use crate::{Platform, StandardEvent};
 
 /// One bad field of a request, for the API's `error.details`.
@@ -60,9 +61,11 @@ pub struct ConfigInput {
     pub google_tag_id: Option<Value>,
     /// Google only: the gtag conversion label per standard event.
     pub conversion_labels: Option<Value>,
+    /// Google only: `dataManager` (default) or `adsApi`.
+    pub google_api: Option<Value>,
 }
 
-const FIELDS: [&str; 14] = [
+const FIELDS: [&str; 15] = [
     "platform",
     "pixelId",
     "apiAccessToken",
@@ -77,6 +80,7 @@ const FIELDS: [&str; 14] = [
     "browserPixel",
     "googleTagId",
     "conversionLabels",
+    "googleApi",
 ];
 
 impl ConfigInput {
@@ -113,6 +117,7 @@ impl ConfigInput {
             browser_pixel: take("browserPixel"),
             google_tag_id: take("googleTagId"),
             conversion_labels: take("conversionLabels"),
+            google_api: take("googleApi"),
         })
     }
 }
@@ -146,6 +151,7 @@ pub struct ConfigPatch {
     pub browser_pixel: Option<bool>,
     pub google_tag_id: Option<Option<String>>,
     pub conversion_labels: Option<BTreeMap<StandardEvent, String>>,
+    pub google_api: Option<GoogleApi>,
 }
 
 /// Validate a create request, reporting every bad field.
@@ -240,6 +246,11 @@ pub fn validate_create(input: &ConfigInput) -> Result<NewConfig, Vec<FieldError>
             None => Some(BTreeMap::new()),
             Some(v) => conversion_labels(&mut errs, v),
         };
+        // A new config goes through the Data Manager API unless it asks for the Ads API.
+        let api = match &input.google_api {
+            None | Some(Value::Null) => Some(GoogleApi::DataManager),
+            Some(v) => google_api(&mut errs, v),
+        };
         if browser_pixel == Some(true) && tag_id == Some(None) {
             tag_id_required(&mut errs);
         }
@@ -249,7 +260,8 @@ pub fn validate_create(input: &ConfigInput) -> Result<NewConfig, Vec<FieldError>
             Some(conversion_actions),
             Some(tag_id),
             Some(conversion_labels),
-        ) = (customer, login, actions, tag_id, labels)
+            Some(api),
+        ) = (customer, login, actions, tag_id, labels, api)
         {
             google = Some(GoogleSettings {
                 customer_id,
@@ -257,6 +269,7 @@ pub fn validate_create(input: &ConfigInput) -> Result<NewConfig, Vec<FieldError>
                 conversion_actions,
                 tag_id,
                 conversion_labels,
+                api,
             });
         }
     }
@@ -375,6 +388,9 @@ pub fn validate_patch(
         }
         if let Some(v) = &input.conversion_labels {
             patch.conversion_labels = conversion_labels(&mut errs, v);
+        }
+        if let Some(v) = &input.google_api {
+            patch.google_api = google_api(&mut errs, v);
         }
         // Checked against the config as it will be: turning the pixel on, or clearing the tag
         // id of a config whose pixel is on, both leave a browser pixel without its tag.

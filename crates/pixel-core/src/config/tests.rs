@@ -296,3 +296,4 @@ fn stored_form_round_trips_and_view_has_no_token() {
 }
 
 mod browser_pixel;
+mod google_api;

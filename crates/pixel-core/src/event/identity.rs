@@ -61,6 +61,13 @@ pub struct HashedIdentity {
     pub gender: Option<HashedValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<HashedValue>,
+    /// Google's address identifier travels with region and postal code in clear (only names are
+    /// hashed), so they are kept, upper-case ISO-2 and trimmed, and only when first name, last
+    /// name, country and postal code are all known: a partial address is refused by Google.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_postal: Option<String>,
 }
 
 impl HashedIdentity {
@@ -91,6 +98,23 @@ impl HashedIdentity {
             None => (None, None),
         };
         let country_norm = raw.country.as_deref().and_then(normalize::country);
+        let postal = raw
+            .zip
+            .as_deref()
+            .map(str::trim)
+            .filter(|z| !z.is_empty() && z.len() <= 16 && HashedValue::detect(z).is_none());
+        let names_known = raw
+            .first_name
+            .as_deref()
+            .is_some_and(|n| !n.trim().is_empty())
+            && raw
+                .last_name
+                .as_deref()
+                .is_some_and(|n| !n.trim().is_empty());
+        let (address_region, address_postal) = match (&country_norm, postal, names_known) {
+            (Some(c), Some(z), true) => (Some(c.to_ascii_uppercase()), Some(z.to_owned())),
+            _ => (None, None),
+        };
         HashedIdentity {
             email: email(EmailScheme::Standard),
             email_google: email(EmailScheme::Google),
@@ -107,6 +131,8 @@ impl HashedIdentity {
             date_of_birth: field(&raw.date_of_birth, normalize::date_of_birth),
             gender: field(&raw.gender, normalize::gender),
             external_id: field(&raw.external_id, normalize::external_id),
+            address_region,
+            address_postal,
         }
     }
 

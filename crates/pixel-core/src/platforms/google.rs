@@ -5,6 +5,7 @@
 //! classifier in [`answer`] returns a verdict per row.
 
 pub mod answer;
+pub mod datamanager;
 pub mod oauth;
 
 pub use answer::{classify, classify_token_exchange};
@@ -132,7 +133,7 @@ impl GoogleTarget {
 }
 
 /// Exactly one click id: Google refuses a row with two. gclid is the most precise.
-fn click_id(e: &Event) -> Option<(&'static str, &str)> {
+pub(super) fn click_id(e: &Event) -> Option<(&'static str, &str)> {
     let c = &e.click_ids;
     c.gclid
         .as_deref()
@@ -174,6 +175,19 @@ pub fn date_time(unix_secs: i64) -> String {
     )
 }
 
+/// RFC 3339 in UTC (`2026-09-21T10:40:00Z`), the Data Manager API's `eventTimestamp`.
+pub fn rfc3339(unix_secs: i64) -> String {
+    let days = unix_secs.div_euclid(86_400);
+    let secs = unix_secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -204,5 +218,7 @@ mod tests {
         for (secs, want) in cases {
             assert_eq!(date_time(secs), want, "{secs}");
         }
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
     }
 }

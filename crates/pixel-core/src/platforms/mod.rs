@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub use google::GoogleTarget;
+pub use google::datamanager::DataManagerTarget;
 pub use meta::MetaTarget;
 pub use tiktok::TikTokTarget;
 
@@ -29,6 +30,8 @@ pub enum Target {
     Meta(MetaTarget),
     TikTok(TikTokTarget),
     Google(GoogleTarget),
+    /// Google through the Data Manager API (`events:ingest`), the default for Google configs.
+    GoogleDataManager(DataManagerTarget),
 }
 
 /// Whether a request is real, a test the user asked for, or a dry run.
@@ -162,7 +165,7 @@ impl Target {
         match self {
             Target::Meta(_) => Platform::Meta,
             Target::TikTok(_) => Platform::TikTok,
-            Target::Google(_) => Platform::Google,
+            Target::Google(_) | Target::GoogleDataManager(_) => Platform::Google,
         }
     }
 
@@ -175,6 +178,7 @@ impl Target {
             Target::Meta(t) => t.check(event, now),
             Target::TikTok(t) => t.check(event, now),
             Target::Google(t) => t.check(event),
+            Target::GoogleDataManager(t) => t.check(event),
         }
     }
 
@@ -187,6 +191,7 @@ impl Target {
                 Target::Meta(t) => t.build(chunk, mode, now),
                 Target::TikTok(t) => t.build(chunk, mode, now),
                 Target::Google(t) => t.build(chunk, mode, now),
+                Target::GoogleDataManager(t) => t.build(chunk, mode, now),
             })
             .collect()
     }
@@ -197,6 +202,7 @@ impl Target {
             Target::Meta(_) => meta::classify(answer, batch_len),
             Target::TikTok(_) => tiktok::classify(answer, batch_len),
             Target::Google(_) => google::classify(answer, batch_len),
+            Target::GoogleDataManager(t) => t.classify(answer, batch_len),
         }
     }
 }

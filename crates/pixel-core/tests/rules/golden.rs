@@ -6,13 +6,35 @@
 
 use pixel_core::StandardEvent;
 use pixel_core::event::{ActionSource, Consent, Event, EventId, HashedIdentity, RawIdentity};
-use pixel_core::platforms::{GoogleTarget, MetaTarget, SendMode, Target, TikTokTarget};
+use pixel_core::platforms::{
+    DataManagerTarget, GoogleTarget, MetaTarget, SendMode, Target, TikTokTarget,
+};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
 const NOW: i64 = 1_790_000_000;
 
-fn targets() -> [(&'static str, Target); 3] {
+fn actions() -> std::collections::BTreeMap<StandardEvent, String> {
+    [
+        (StandardEvent::Purchase, "1001".to_owned()),
+        (StandardEvent::Lead, "1002".to_owned()),
+        (StandardEvent::Schedule, "1003".to_owned()),
+    ]
+    .into()
+}
+
+fn datamanager() -> DataManagerTarget {
+    DataManagerTarget {
+        base_url: "http://127.0.0.1:8480".into(),
+        customer_id: "123-456-7890".into(),
+        login_customer_id: Some("111-222-3333".into()),
+        access_token: "ya29.test-token".into(),
+        conversion_actions: actions(),
+        clock_secs: NOW,
+    }
+}
+
+fn targets() -> [(&'static str, Target); 4] {
     [
         (
             "meta",
@@ -48,6 +70,10 @@ fn targets() -> [(&'static str, Target); 3] {
                 ]
                 .into(),
             }),
+        ),
+        (
+            "google_datamanager",
+            Target::GoogleDataManager(datamanager()),
         ),
     ]
 }
@@ -197,6 +223,24 @@ fn golden_payloads_per_platform_and_event_type() {
     }
 }
 
+/// One Data Manager request for three conversion actions (three destinations) and a visitor
+/// who denied consent: click id only, `CONSENT_DENIED`, no user data, no device info.
+#[test]
+fn golden_datamanager_request_with_several_destinations_and_denied_consent() {
+    let mut denied = schedule();
+    denied.event_id = EventId::parse("cita-56").unwrap();
+    denied.consent = Consent::default();
+    let target = Target::GoogleDataManager(datamanager());
+    let events = [purchase(), lead(), schedule(), denied];
+    for e in &events {
+        target.check(e, NOW).unwrap();
+    }
+    check_golden(
+        "google_datamanager_batch",
+        &render(&target, &events, &SendMode::Live),
+    );
+}
+
 #[test]
 fn golden_files_hold_no_token_and_no_raw_identifier() {
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
@@ -219,5 +263,5 @@ fn golden_files_hold_no_token_and_no_raw_identifier() {
         }
         seen += 1;
     }
-    assert!(seen >= 12, "{seen} golden files");
+    assert!(seen >= 17, "{seen} golden files");
 }

@@ -295,7 +295,7 @@ async fn a_site_with_limited_data_use_lets_meta_locate_its_visitors() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn googles_gtag_and_upload_carry_the_same_order_id() {
+async fn googles_gtag_and_ingest_carry_the_same_order_id() {
     let edge = Edge::start().await;
     edge.app
         .create_config(
@@ -331,14 +331,15 @@ async fn googles_gtag_and_upload_carry_the_same_order_id() {
             .mock
             .requests_for(Platform::Google)
             .into_iter()
-            .find(|r| r.path.ends_with(":uploadClickConversions"));
+            .find(|r| r.path == "/v1/events:ingest" && r.body["validateOnly"] != true);
         if upload.is_some() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let upload = upload.expect("Google got the upload");
-    let row = &upload.body["conversions"][0];
-    assert_eq!(row["orderId"], "A-7", "{row}");
-    assert_eq!(row["gclid"], "Cj0KCQiA-test_123");
+    let upload = upload.expect("Google got the events:ingest");
+    let row = &upload.body["events"][0];
+    assert_eq!(row["transactionId"], "A-7", "{row}");
+    assert_eq!(row["adIdentifiers"]["gclid"], "Cj0KCQiA-test_123");
+    assert_eq!(row["eventSource"], "WEB");
 }

@@ -39,8 +39,9 @@ async fn tiktok_40100_is_retried_until_delivered() {
 #[tokio::test(flavor = "multi_thread")]
 async fn google_partial_failure_delivers_the_good_rows_and_dead_letters_the_bad_one() {
     let app = App::start().await;
+    // The Ads API upload, kept for allowlisted accounts (`googleApi: adsApi`).
     let body = json!({"platform": "Google", "pixelId": "123-456-7890", "refreshToken": "1//refresh",
-                      "conversionActions": {"PURCHASE": "987654321"}});
+                      "conversionActions": {"PURCHASE": "987654321"}, "googleApi": "adsApi"});
     let id = app.config("acme", body).await;
     let purchase = |id: &str, gclid: &str| {
         json!({"eventId": id, "event": "PURCHASE", "tenantId": "acme", "value": 49.0,
@@ -153,7 +154,7 @@ async fn a_test_event_answers_the_platforms_verdict_and_is_logged_as_test() {
 async fn a_google_401_refreshes_the_access_token_once_and_resends() {
     let app = App::start().await;
     let body = json!({"platform": "Google", "pixelId": "123-456-7890", "refreshToken": "1//refresh",
-                      "conversionActions": {"LEAD": "987654322"}});
+                      "conversionActions": {"LEAD": "987654322"}, "googleApi": "adsApi"});
     let _id = app.config("acme", body).await;
     let token_calls = |app: &App| {
         app.mock

@@ -16,6 +16,7 @@ fn verdict(o: &Outcome) -> String {
         Outcome::ResendWithoutFbc { .. } => "resend without fbc".into(),
         Outcome::PauseConfig { .. } => "pause".into(),
         Outcome::PerEvent(rows) => format!("per event {rows:?}"),
+        Outcome::RejectEvents { bad } => format!("reject {bad:?}"),
     }
 }
 
