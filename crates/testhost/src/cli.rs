@@ -1,4 +1,5 @@
-//! The `testhost` command line: `up` (like `spin up`) and `mock` (the mock platforms).
+//! The `testhost` command line: `up` (like `spin up`), `mock` (the mock platforms) and
+//! `demo-site` (the demo trainer's site that `scripts/dev` puts behind the edge).
 
 use crate::{HostConfig, KvBackend};
 use anyhow::{Context, Result};
@@ -52,6 +53,21 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:3001")]
         listen: SocketAddr,
     },
+    /// Serve the demo trainer's site (static pages and its two forms), as an origin.
+    DemoSite {
+        /// The directory of the site's files.
+        #[arg(long, default_value = "demo/site")]
+        root: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:3002")]
+        listen: SocketAddr,
+        /// The app (`127.0.0.1:3000`) to which a paid checkout reports its payment, as
+        /// TrainerERP's backend does; the secret comes from `SPIN_VARIABLE_INGEST_SIGNING_SECRET`.
+        #[arg(long)]
+        app: Option<SocketAddr>,
+        /// The tenant the payments belong to.
+        #[arg(long, default_value = "demo")]
+        tenant: String,
+    },
 }
 
 fn parse_pair(s: &str) -> Result<(String, String), String> {
@@ -64,6 +80,27 @@ fn parse_pair(s: &str) -> Result<(String, String), String> {
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Mock { listen } => mock_platforms::serve(listen).await,
+        Command::DemoSite {
+            root,
+            listen,
+            app,
+            tenant,
+        } => {
+            // From the environment, not an argument: arguments show in `ps`.
+            let backend = match app {
+                Some(app) => {
+                    let secret = std::env::var("SPIN_VARIABLE_INGEST_SIGNING_SECRET")
+                        .context("--app needs SPIN_VARIABLE_INGEST_SIGNING_SECRET")?;
+                    Some(crate::demo_site::Backend {
+                        app,
+                        tenant,
+                        secret,
+                    })
+                }
+                None => None,
+            };
+            crate::demo_site::serve(root, listen, backend).await
+        }
         Command::Up {
             from,
             listen,

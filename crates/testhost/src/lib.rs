@@ -14,6 +14,8 @@ pub mod cli;
 pub mod client;
 pub mod compile;
 pub mod component;
+pub mod demo_backend;
+pub mod demo_site;
 pub mod kv;
 pub mod manifest;
 pub mod outbound;
