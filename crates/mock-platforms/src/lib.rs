@@ -4,13 +4,15 @@
 //!
 //! It validates like the platforms (the rules in `shared/PLATFORMS.md`), answers with their error
 //! shapes and codes, records every request (`GET /_mock/requests`), tallies what it accepted
-//! (`GET /_mock/received`) and takes faults on demand (`POST /_mock/faults`). Any token or refresh
-//! token beginning with `invalid` is rejected as that platform rejects a bad token.
+//! (`GET /_mock/received`; for people, `GET /_mock/received.html`) and takes faults on demand
+//! (`POST /_mock/faults`). Any token or refresh token beginning with `invalid` is rejected as
+//! that platform rejects a bad token.
 //!
 //! Codemap: `server` (accept, route, record, faults, `/_mock/*`), `state` (what is remembered),
 //! `http` (request/reply types), `meta` + `meta_events` + `meta_quality`, `tiktok`,
 //! `google` + `google_rows`, `datamanager` + `datamanager_events`, `oauth`, `doh` (a
-//! DNS-over-HTTPS resolver: `GET /dns-query`, records added with `POST /_mock/dns`).
+//! DNS-over-HTTPS resolver: `GET /dns-query`, records added with `POST /_mock/dns`),
+//! `received_page`.
 
 mod datamanager;
 mod datamanager_events;
@@ -22,6 +24,7 @@ mod meta;
 mod meta_events;
 mod meta_quality;
 mod oauth;
+mod received_page;
 mod server;
 mod state;
 mod tiktok;

@@ -84,6 +84,9 @@ async fn handle(
     if req.path == "/dns-query" {
         return respond(crate::doh::query(&state.dns, &req));
     }
+    if req.method == hyper::Method::GET && req.path == "/_mock/received.html" {
+        return html(crate::received_page::render(&state.received()));
+    }
     if req.path == "/_mock" || req.path.starts_with("/_mock/") {
         return respond(control(state, &req));
     }
@@ -248,6 +251,16 @@ fn control(state: &State, req: &Incoming) -> Reply {
 
 fn bad_request(message: String) -> Reply {
     Reply::new(400, json!({ "error": message }))
+}
+
+/// A page for people (the demo's "what did the platforms receive").
+fn html(page: String) -> Response<Full<Bytes>> {
+    let mut resp = Response::new(Full::new(Bytes::from(page)));
+    resp.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    resp
 }
 
 fn respond(reply: Reply) -> Response<Full<Bytes>> {
