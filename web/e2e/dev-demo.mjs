@@ -28,6 +28,8 @@ const TIMEOUT = 60_000;
 
 let copy;
 let browser;
+/** The scripts/dev runs still up, stopped by `after` when a test fails half-way. */
+const running = new Set();
 let profile;
 const ports = {};
 const figures = {};
@@ -73,6 +75,8 @@ async function startDev() {
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   const exited = new Promise((ok) => child.on('exit', (code, signal) => ok({ code, signal })));
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   const until = Date.now() + START_TIMEOUT;
   while (!out.includes('Ctrl-C stops everything.')) {
     if (child.exitCode !== null) throw new Error(`scripts/dev ended early:\n${out}`);
@@ -114,6 +118,19 @@ async function getJson(url) {
   return res.json();
 }
 
+/** On a failed wait: what the mock received and the tails of the logs, to see why. */
+function diagnose() {
+  try {
+    const logs = join(copy, '.spin', 'logs');
+    for (const file of readdirSync(logs)) {
+      const lines = readFileSync(join(logs, file), 'utf8').trim().split('\n');
+      console.error(`--- ${file}\n${lines.slice(-25).join('\n')}`);
+    }
+  } catch (e) {
+    console.error(`no logs: ${e.message}`);
+  }
+}
+
 async function eventually(check, what) {
   const until = Date.now() + TIMEOUT;
   let last;
@@ -123,7 +140,10 @@ async function eventually(check, what) {
     } catch (e) {
       last = e;
     }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    if (Date.now() > until) {
+      diagnose();
+      throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -147,6 +167,9 @@ before(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1280, height: 900 },
+    // A visitor's browser: the edge counts no events for "HeadlessChrome", as for any bot.
+    userAgent:
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36',
     locale: 'es-ES',
     timezoneId: 'Europe/Madrid',
   });
@@ -156,6 +179,13 @@ before(async () => {
 });
 
 after(async () => {
+  for (const child of running) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   await browser?.close().catch(() => {});
   if (profile) rmSync(profile, { recursive: true, force: true });
   if (copy) rmSync(copy, { recursive: true, force: true });
@@ -219,9 +249,12 @@ test('scripts/dev from a clean copy: demo site → lead → checkout → thank-y
       countOf(received.meta, 'Lead') >= 1 &&
       countOf(received.meta, 'ViewContent') >= 1 &&
       countOf(received.tiktok, 'CompletePayment') + countOf(received.tiktok, 'Purchase') >= 1 &&
-      countOf(received.google, '987654321') >= 1
+      countOf(received.google, 'customers/1234567890/conversionActions/987654321') >= 1
     );
-  }, 'Meta, TikTok and Google to receive the walk');
+  }, 'Meta, TikTok and Google to receive the walk').catch((e) => {
+    console.error(`received: ${JSON.stringify(received)}`);
+    throw e;
+  });
   // ---- the README's backend examples, against the real signature check ------------------------
   const ingestSecret = secrets.match(/^SPIN_VARIABLE_INGEST_SIGNING_SECRET='([^']+)'/m)[1];
   const env = { ...process.env, APP_URL: new URL(cold.dashboard).origin, INGEST_SIGNING_SECRET: ingestSecret };
