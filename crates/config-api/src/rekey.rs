@@ -1,7 +1,7 @@
 //! `POST /api/v1/marketing/token-keys/reencrypt` (system admin): how an old encryption key is
-//! retired. Every stored platform token written under a previous key (or in the `v1` format,
-//! not yet bound to its config) is decrypted and written again under the current key, bound to
-//! its config; the answer says how many are left on old keys. When that is 0, the old key can be
+//! retired. Every stored platform token written under a previous key, in the `v1` format or
+//! not bound to its config is decrypted and written again under the current key, bound to its
+//! config; the answer says how many are left on old keys. When that is 0, the old key can be
 //! removed from `token_encryption_previous_keys` and nothing becomes unreadable.
 //!
 //! Each config is rewritten with a compare-and-swap, so a trainer's concurrent edit wins (the
@@ -42,11 +42,11 @@ pub async fn reencrypt(ctx: &Ctx) -> Result<Resp, ApiError> {
         let Ok(mut config) = serde_json::from_slice::<TrackingConfig>(&raw) else {
             continue;
         };
-        if !keyring.needs_reencrypt(&config.encrypted_token) {
+        let context = token_context(&config);
+        if keyring.is_bound(&config.encrypted_token, &context) {
             current += 1;
             continue;
         }
-        let context = token_context(&config);
         let fresh = keyring
             .decrypt_for(&config.encrypted_token, &context)
             .and_then(|clear| keyring.encrypt_for(&clear, host::random_bytes::<12>(), &context));

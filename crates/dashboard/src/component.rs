@@ -23,6 +23,17 @@ impl Files for Mount {
 #[http_service]
 async fn handle(req: Request) -> Response<FullBody<Bytes>> {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    // A variable that cannot be read means "not restricted", as in local development.
+    let app_hosts = spin_sdk::variables::get("app_hosts")
+        .await
+        .unwrap_or_default();
+    if !crate::headers::host_allowed(&app_hosts, header("host")) {
+        let mut response = Response::new(FullBody::new(Bytes::from_static(
+            b"not found: the dashboard is served on the app's own host only",
+        )));
+        *response.status_mut() = spin_sdk::http::StatusCode::NOT_FOUND;
+        return response;
+    }
     let parts = Req {
         method: req.method().as_str(),
         path_info: path::path_info(header("spin-path-info"), req.uri().path()),

@@ -1,9 +1,35 @@
-//! Content type, cache policy, content negotiation and entity tags.
+//! Content type, cache policy, content negotiation and entity tags; and which hosts may serve
+//! the dashboard at all.
 
 /// `Cache-Control` for Vite's content-hashed files: a new build gets new names.
 pub const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// `Cache-Control` for everything else (index.html above all): revalidate with the `ETag`.
 pub const CACHE_REVALIDATE: &str = "no-cache";
+
+/// Whether the dashboard may answer on `host`: with `app_hosts` set (comma-separated names,
+/// an entry with a port matching that port only), only on the app's own hosts, never on a
+/// trainer's site, whose pages share the origin (scripts, service workers) with whatever is
+/// served there. Without `app_hosts` (local development), everywhere.
+pub fn host_allowed(app_hosts: &str, host: Option<&str>) -> bool {
+    let entries: Vec<String> = app_hosts
+        .split(',')
+        .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect();
+    if entries.is_empty() {
+        return true;
+    }
+    let Some(host) = host.map(|h| h.trim().to_ascii_lowercase()) else {
+        return false;
+    };
+    let name = match host.rsplit_once(':') {
+        Some((n, p)) if p.bytes().all(|b| b.is_ascii_digit()) => n,
+        _ => host.as_str(),
+    };
+    entries
+        .iter()
+        .any(|e| *e == host || (!e.contains(':') && e == name.trim_end_matches('.')))
+}
 
 /// The `Content-Type` for a file extension.
 pub fn content_type(extension: Option<&str>) -> &'static str {

@@ -170,8 +170,25 @@ impl Keyring {
     }
 
     /// Decrypt a value made by [`Keyring::encrypt_for`] with the same `context` under any key
-    /// of the ring (or a `v1` value, which has no context).
+    /// of the ring (or a `v1` value, which has no context). A value written with the empty
+    /// context (by code that does not bind yet) is still read, so a branch that encrypts with
+    /// [`Keyring::encrypt`] never strands a token; [`Keyring::is_bound`] tells the
+    /// re-encryption sweep to bind it.
     pub fn decrypt_for(&self, encrypted: &str, context: &str) -> Result<String, CryptoError> {
+        match self.decrypt_exact(encrypted, context) {
+            Err(CryptoError::Authentication) if !context.is_empty() => {
+                self.decrypt_exact(encrypted, "")
+            }
+            other => other,
+        }
+    }
+
+    /// Whether `encrypted` is a current-format value bound to exactly `context`.
+    pub fn is_bound(&self, encrypted: &str, context: &str) -> bool {
+        !self.needs_reencrypt(encrypted) && self.decrypt_exact(encrypted, context).is_ok()
+    }
+
+    fn decrypt_exact(&self, encrypted: &str, context: &str) -> Result<String, CryptoError> {
         let (version, key_id, blob) = parse(encrypted)?;
         let key = std::iter::once(&self.current)
             .chain(&self.previous)

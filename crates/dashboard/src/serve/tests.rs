@@ -174,3 +174,17 @@ fn other_methods_are_405() {
     assert_eq!(reply.status, 405);
     assert_eq!(reply.header("allow"), Some("GET, HEAD"));
 }
+
+#[test]
+fn the_dashboard_answers_only_on_the_apps_hosts_once_they_are_named() {
+    use crate::headers::host_allowed;
+    assert!(host_allowed("", Some("www.trainer.es")));
+    assert!(host_allowed(" ", None));
+    let hosts = "app.trainererp.es, admin.trainererp.es:8443";
+    assert!(host_allowed(hosts, Some("app.trainererp.es")));
+    assert!(host_allowed(hosts, Some("APP.trainererp.es:443")));
+    assert!(host_allowed(hosts, Some("admin.trainererp.es:8443")));
+    assert!(!host_allowed(hosts, Some("admin.trainererp.es:9000")));
+    assert!(!host_allowed(hosts, Some("www.trainer.es")));
+    assert!(!host_allowed(hosts, None));
+}

@@ -145,6 +145,18 @@ fn a_ciphertext_is_bound_to_its_config() {
     assert_eq!(r.decrypt_for(&enc, &b), Err(CryptoError::Authentication));
     assert_eq!(r.decrypt(&enc), Err(CryptoError::Authentication));
     assert!(!r.needs_reencrypt(&enc));
+    assert!(r.is_bound(&enc, &a));
+    assert!(!r.is_bound(&enc, &b));
+}
+
+#[test]
+fn an_unbound_value_is_read_under_any_context_and_reported_unbound() {
+    let r = ring(KEY_A);
+    let loose = r.encrypt("tok", [10; 12]).unwrap();
+    let c = config_context("t", "c");
+    assert_eq!(r.decrypt_for(&loose, &c).unwrap(), "tok");
+    assert!(!r.is_bound(&loose, &c));
+    assert!(r.is_bound(&loose, ""));
 }
 
 #[test]

@@ -141,6 +141,17 @@ async fn the_apps_own_hosts_are_never_claimable() {
     }
     let page = visit(&app, APP_HOST, "/sw.js", &[]).await;
     assert_eq!(page.status, 404);
+    // The dashboard shares no origin with a trainer's site: it answers on the app's hosts only.
+    let dash = "/dashboard/marketing/pixels/";
+    let elsewhere = visit(&app, "www.trainer-a.es", dash, &[]).await;
+    assert_eq!(elsewhere.status, 404);
+    assert!(elsewhere.text().contains("app's own host only"));
+    let home = visit(&app, APP_HOST, dash, &[]).await;
+    assert!(
+        !home.text().contains("app's own host only"),
+        "{}",
+        home.text()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
