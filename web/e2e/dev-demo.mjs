@@ -214,6 +214,8 @@ test('scripts/dev from a clean copy: demo site → lead → checkout → thank-y
   assert.doesNotMatch(coldOut, /building: the (test host|app's wasm)/, 'the shared target dir is reused');
   assert.match(coldOut, /generating development secrets/);
   assert.match(coldOut, /Meta 1234567890123: creado/);
+  // The site was pending until its TXT record (published at the mock's DNS) proved the host.
+  assert.match(coldOut, /sitio demo\.localhost: verificado/);
   const secrets = readFileSync(join(copy, '.spin', 'secrets.env'), 'utf8');
   const token = new URLSearchParams(new URL(cold.dashboard).hash.slice(1)).get('token');
   assert.ok(token && token.split('.').length === 3, cold.dashboard);
