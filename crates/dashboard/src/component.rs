@@ -27,7 +27,10 @@ async fn handle(req: Request) -> Response<FullBody<Bytes>> {
     let app_hosts = spin_sdk::variables::get("app_hosts")
         .await
         .unwrap_or_default();
-    if !crate::headers::host_allowed(&app_hosts, header("host")) {
+    // Under Spin 4.1 (wasi:http 0.3) the request's host is its authority, not a `host` header;
+    // read both, as the collector does, or no host ever matches `app_hosts`.
+    let host = header("host").or_else(|| req.uri().authority().map(|a| a.as_str()));
+    if !crate::headers::host_allowed(&app_hosts, host) {
         let mut response = Response::new(FullBody::new(Bytes::from_static(
             b"not found: the dashboard is served on the app's own host only",
         )));
