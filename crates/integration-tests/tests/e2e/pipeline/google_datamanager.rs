@@ -298,3 +298,98 @@ async fn concurrent_dispatchers_never_exceed_the_shared_budget_of_a_minute() {
         }
     }
 }
+
+/// An attacker's (or a careless client's) values for `googleApi` get a 400 naming the field,
+/// never a 500 or a half-written config; switching a config to the Ads API works.
+#[tokio::test(flavor = "multi_thread")]
+async fn google_api_is_validated_on_create_and_patch() {
+    let app = App::start().await;
+    let t = app.token("acme");
+    for bad in [
+        json!("../adsApi"),
+        json!(42),
+        json!({"$ne": 1}),
+        json!("ADSAPI"),
+    ] {
+        let mut body = google("123-456-7890", json!({"PURCHASE": "987654321"}));
+        body["googleApi"] = bad.clone();
+        let r = app.client.post(CONFIGS, &t, body).await;
+        assert_eq!(r.status, 400, "{bad} -> {}", r.text());
+        assert!(r.text().contains("googleApi"), "{}", r.text());
+    }
+    let meta = json!({"platform": "Meta", "pixelId": "1234567890123", "apiAccessToken": "tok",
+                      "googleApi": "dataManager"});
+    assert_eq!(app.client.post(CONFIGS, &t, meta).await.status, 400);
+    assert_eq!(app.client.get(CONFIGS, &t).await.json(), json!([]));
+
+    let id = app
+        .config(
+            "acme",
+            google("123-456-7890", json!({"PURCHASE": "987654321"})),
+        )
+        .await;
+    let path = format!("{CONFIGS}/{id}");
+    let r = app
+        .client
+        .patch(&path, &t, json!({"googleApi": null}))
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let r = app
+        .client
+        .patch(&path, &t, json!({"googleApi": "adsApi"}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["googleApi"], "adsApi");
+    app.post_events(&[purchase("acme", "ads-1", "Cj0KCQiA1234567890abcdef")])
+        .await;
+    app.until("delivered through the Ads API", async || {
+        app.mock.received().total(Platform::Google) == 1
+    })
+    .await;
+    assert!(ingests(&app).is_empty(), "nothing went to events:ingest");
+}
+
+/// Google's status endpoint failing (5xx, garbage) leaves the request pending and polled
+/// again later; nothing is logged as an outcome that Google did not give.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_request_status_keeps_the_request_pending_for_the_next_poll() {
+    let app = App::start().await;
+    let id = app
+        .config(
+            "acme",
+            google("123-456-7890", json!({"PURCHASE": "987654321"})),
+        )
+        .await;
+    app.post_events(&[purchase("acme", "s-1", "Cj0KCQiA1234567890abcdef")])
+        .await;
+    app.until("delivered", async || {
+        app.mock.received().total(Platform::Google) == 1
+    })
+    .await;
+    app.until("the request logged", async || {
+        app.logs("acme", &id)
+            .await
+            .iter()
+            .any(|e| e["status"] == "pending")
+    })
+    .await;
+    app.mock.datamanager_advance(None);
+    app.mock.set_fault(
+        mock_platforms::Fault::new(Platform::Google)
+            .status(503)
+            .count(1)
+            .path("requestStatus"),
+    );
+    assert_eq!(app.tick(31 * 60_000).await["polled"], 1);
+    let outcomes = |logs: Vec<Value>| {
+        logs.into_iter()
+            .filter(|e| e["eventName"] == "GOOGLE_REQUEST" && e["status"] != "pending")
+            .count()
+    };
+    assert_eq!(outcomes(app.logs("acme", &id).await), 0);
+    assert_eq!(app.tick(40 * 60_000).await["polled"], 1);
+    let logs = app.logs("acme", &id).await;
+    assert_eq!(outcomes(logs.clone()), 1, "{logs:?}");
+    assert_eq!(logs[0]["status"], "success");
+    assert_eq!(logs[0]["payload"]["accepted"], 1);
+}
