@@ -467,12 +467,13 @@ async fn tokens_are_encrypted_at_rest() {
         }
     }
     assert!(scanned >= 2, "the stores were not scanned");
-    // The stored form names the key it was encrypted with, so keys can rotate.
+    // The stored form names the key it was encrypted with (so keys can rotate) and is bound to
+    // its config (v2: SECURITY.md).
     let configs = app.kv_dump("configs");
     assert!(
         configs
             .iter()
-            .any(|(_, v)| String::from_utf8_lossy(v).contains("\"encryptedToken\":\"v1."))
+            .any(|(_, v)| String::from_utf8_lossy(v).contains("\"encryptedToken\":\"v2."))
     );
     let _ = TOKEN_KEY;
 }
