@@ -88,15 +88,12 @@ impl RedisStore {
         args: Vec<RedisParameter>,
     ) -> Result<Vec<RedisResult>, KvError> {
         // The message names the command only: values (tokens, events) never reach a log.
-        self.conn
-            .execute(cmd, args)
-            .await
-            .map_err(|e| {
-                // A broken connection must not stay cached for the instance's next requests
-                // (a refused command costs only a reconnect).
-                forget_connection();
-                KvError(format!("redis {cmd} on {}: {e:?}", self.prefix))
-            })
+        self.conn.execute(cmd, args).await.map_err(|e| {
+            // A broken connection must not stay cached for the instance's next requests
+            // (a refused command costs only a reconnect).
+            forget_connection();
+            KvError(format!("redis {cmd} on {}: {e:?}", self.prefix))
+        })
     }
 }
 
@@ -147,7 +144,11 @@ impl KvStore for RedisStore {
             .exec("MGET", keys.iter().map(|k| self.key(k)).collect())
             .await?;
         if r.len() != keys.len() {
-            return Err(KvError(format!("redis MGET answered {} of {}", r.len(), keys.len())));
+            return Err(KvError(format!(
+                "redis MGET answered {} of {}",
+                r.len(),
+                keys.len()
+            )));
         }
         Ok(r.into_iter().map(bytes).collect())
     }

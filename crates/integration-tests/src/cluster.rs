@@ -35,11 +35,8 @@ fn free_port() -> u16 {
 }
 
 fn scratch_dir(what: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "pm-{what}-{}-{}",
-        std::process::id(),
-        free_port()
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("pm-{what}-{}-{}", std::process::id(), free_port()));
     std::fs::create_dir_all(&dir).expect("create a scratch directory");
     dir
 }

@@ -80,7 +80,6 @@ impl App {
         App { host, mock, client }
     }
 
-
     /// Every entry of store `label`, straight from the host's storage.
     pub fn kv_dump(&self, label: &str) -> Vec<(String, Vec<u8>)> {
         self.host.kv_dump(label).expect("dump a key-value store")

@@ -548,9 +548,10 @@ pub async fn sweep_orphan_events<S: KvStore>(
     let mut gone = Vec::new();
     for chunk in orphans.chunks(1_000) {
         for (k, v) in chunk.iter().zip(stores.queue.get_many(chunk).await?) {
-            let old = v.as_deref().and_then(record::decode_event).is_none_or(|(h, _)| {
-                h.enqueued_at < now_ms - ORPHAN_GRACE_MS
-            });
+            let old = v
+                .as_deref()
+                .and_then(record::decode_event)
+                .is_none_or(|(h, _)| h.enqueued_at < now_ms - ORPHAN_GRACE_MS);
             if old {
                 gone.push(k.clone());
             }

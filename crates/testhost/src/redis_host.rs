@@ -70,11 +70,16 @@ impl redis::HostConnection for &mut HostState {
 }
 
 fn args(cmd: &str, rest: impl IntoIterator<Item = Vec<u8>>) -> Vec<Vec<u8>> {
-    std::iter::once(cmd.as_bytes().to_vec()).chain(rest).collect()
+    std::iter::once(cmd.as_bytes().to_vec())
+        .chain(rest)
+        .collect()
 }
 
 impl<T> redis::HostConnectionWithStore<T> for SpinRedis {
-    async fn open(accessor: &Accessor<T, Self>, address: String) -> Result<Resource<RedisConn>, Error> {
+    async fn open(
+        accessor: &Accessor<T, Self>,
+        address: String,
+    ) -> Result<Resource<RedisConn>, Error> {
         let Ok((host, port, _)) = resp::parse_url(&address) else {
             return Err(Error::InvalidAddress);
         };
@@ -106,7 +111,11 @@ impl<T> redis::HostConnectionWithStore<T> for SpinRedis {
         channel: String,
         payload: Vec<u8>,
     ) -> Result<(), Error> {
-        run(conn(accessor, &c)?, args("PUBLISH", [channel.into_bytes(), payload])).await?;
+        run(
+            conn(accessor, &c)?,
+            args("PUBLISH", [channel.into_bytes(), payload]),
+        )
+        .await?;
         Ok(())
     }
 
@@ -131,18 +140,32 @@ impl<T> redis::HostConnectionWithStore<T> for SpinRedis {
         Ok(())
     }
 
-    async fn incr(accessor: &Accessor<T, Self>, c: Resource<RedisConn>, key: String) -> Result<i64, Error> {
-        run(conn(accessor, &c)?, args("INCRBY", [key.into_bytes(), b"1".to_vec()]))
-            .await?
-            .into_int()
-            .map_err(|_| Error::TypeError)
+    async fn incr(
+        accessor: &Accessor<T, Self>,
+        c: Resource<RedisConn>,
+        key: String,
+    ) -> Result<i64, Error> {
+        run(
+            conn(accessor, &c)?,
+            args("INCRBY", [key.into_bytes(), b"1".to_vec()]),
+        )
+        .await?
+        .into_int()
+        .map_err(|_| Error::TypeError)
     }
 
-    async fn del(accessor: &Accessor<T, Self>, c: Resource<RedisConn>, keys: Vec<String>) -> Result<u32, Error> {
-        let n = run(conn(accessor, &c)?, args("DEL", keys.into_iter().map(String::into_bytes)))
-            .await?
-            .into_int()
-            .map_err(other)?;
+    async fn del(
+        accessor: &Accessor<T, Self>,
+        c: Resource<RedisConn>,
+        keys: Vec<String>,
+    ) -> Result<u32, Error> {
+        let n = run(
+            conn(accessor, &c)?,
+            args("DEL", keys.into_iter().map(String::into_bytes)),
+        )
+        .await?
+        .into_int()
+        .map_err(other)?;
         Ok(n as u32)
     }
 
@@ -152,7 +175,8 @@ impl<T> redis::HostConnectionWithStore<T> for SpinRedis {
         key: String,
         values: Vec<String>,
     ) -> Result<u32, Error> {
-        let rest = std::iter::once(key.into_bytes()).chain(values.into_iter().map(String::into_bytes));
+        let rest =
+            std::iter::once(key.into_bytes()).chain(values.into_iter().map(String::into_bytes));
         let n = run(conn(accessor, &c)?, args("SADD", rest))
             .await?
             .into_int()
@@ -183,7 +207,8 @@ impl<T> redis::HostConnectionWithStore<T> for SpinRedis {
         key: String,
         values: Vec<String>,
     ) -> Result<u32, Error> {
-        let rest = std::iter::once(key.into_bytes()).chain(values.into_iter().map(String::into_bytes));
+        let rest =
+            std::iter::once(key.into_bytes()).chain(values.into_iter().map(String::into_bytes));
         let n = run(conn(accessor, &c)?, args("SREM", rest))
             .await?
             .into_int()

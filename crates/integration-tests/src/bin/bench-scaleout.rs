@@ -43,7 +43,11 @@ async fn post(client: &Client, events: &[Value]) {
 
 async fn create(c: &Cluster, pixel: &str) -> String {
     let body = json!({"platform": "Meta", "pixelId": pixel, "apiAccessToken": "bench-token"});
-    let r = c.node(0).client.post(CONFIGS, &c.token("bench"), body).await;
+    let r = c
+        .node(0)
+        .client
+        .post(CONFIGS, &c.token("bench"), body)
+        .await;
     assert_eq!(r.status, 201, "{}", r.text());
     r.json()["id"].as_str().expect("id").to_owned()
 }

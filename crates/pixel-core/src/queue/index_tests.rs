@@ -79,13 +79,22 @@ fn a_shared_body_stays_while_another_config_still_needs_it() {
     let s = Stores::memory_indexed();
     enq(&s, "both", &["a", "b"], 1_000);
     let batches = claim(&s, 2_000, 100);
-    let a = batches.iter().find(|b| b.config_id.as_str() == "a").unwrap();
+    let a = batches
+        .iter()
+        .find(|b| b.config_id.as_str() == "a")
+        .unwrap();
     block_on(complete(&s, &a.deliveries)).unwrap();
     block_on(release(&s, a)).unwrap();
     // The sweep must not take a body a pending delivery uses, however old.
     assert_eq!(block_on(sweep_orphan_events(&s, i64::MAX / 2)).unwrap(), 0);
-    let b = batches.iter().find(|b| b.config_id.as_str() == "b").unwrap();
-    assert_eq!(b.deliveries[0].event_json, br#"{"eventId":"both"}"#.to_vec());
+    let b = batches
+        .iter()
+        .find(|b| b.config_id.as_str() == "b")
+        .unwrap();
+    assert_eq!(
+        b.deliveries[0].event_json,
+        br#"{"eventId":"both"}"#.to_vec()
+    );
 }
 
 #[test]

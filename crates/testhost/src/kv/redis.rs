@@ -124,7 +124,10 @@ impl Store for RedisStore {
         let mut out = Vec::new();
         let mut it = items.into_iter();
         while let (Some(k), Some(v)) = (it.next(), it.next()) {
-            out.push((String::from_utf8(k.into_bytes()?.unwrap_or_default())?, v.into_bytes()?));
+            out.push((
+                String::from_utf8(k.into_bytes()?.unwrap_or_default())?,
+                v.into_bytes()?,
+            ));
         }
         Ok(out)
     }

@@ -186,7 +186,11 @@ mod tests {
         let mut r = std::io::Cursor::new(b"*3\r\n$3\r\nabc\r\n$-1\r\n:7\r\n-ERR no\r\n".to_vec());
         assert_eq!(
             read_reply(&mut r).unwrap(),
-            Reply::Array(vec![Reply::Bulk(b"abc".to_vec()), Reply::Nil, Reply::Int(7)])
+            Reply::Array(vec![
+                Reply::Bulk(b"abc".to_vec()),
+                Reply::Nil,
+                Reply::Int(7)
+            ])
         );
         assert_eq!(read_reply(&mut r).unwrap(), Reply::Error("ERR no".into()));
     }

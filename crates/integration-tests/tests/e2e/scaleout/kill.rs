@@ -25,9 +25,9 @@ async fn killing_an_instance_mid_delivery_loses_nothing_and_sends_nothing_twice(
         .collect();
     // Only instance 0 hears of them, so its own dispatcher (service chaining) sends them.
     post_events(&c.node(0).client, &events).await;
+    let mock = c.mock.clone();
     let posts = || {
-        c.mock
-            .requests_for(Platform::Meta)
+        mock.requests_for(Platform::Meta)
             .iter()
             .filter(|r| r.method == "POST" && r.path.ends_with("/events"))
             .count()

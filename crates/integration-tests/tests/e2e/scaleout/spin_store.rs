@@ -43,7 +43,11 @@ async fn on_spins_own_redis_store_the_first_create_is_a_409_and_on_outbound_redi
     let spin_store = App::start_on(mock.clone(), &[], kv.clone()).await;
     let r = spin_store
         .client
-        .post(CONFIGS, &spin_store.token("acme"), meta_config("1234567890123"))
+        .post(
+            CONFIGS,
+            &spin_store.token("acme"),
+            meta_config("1234567890123"),
+        )
         .await;
     assert_eq!(r.status, 409, "{}", r.text());
     // The swap wrote the claim and then reported failure: it is left behind in `configs`
@@ -51,7 +55,10 @@ async fn on_spins_own_redis_store_the_first_create_is_a_409_and_on_outbound_redi
     let mut conn = redis.conn();
     conn.cmd(&["SELECT", "2"]).expect("select");
     let claims = conn.cmd(&["KEYS", "cfguniq/*"]).expect("keys");
-    assert!(matches!(&claims, Reply::Array(a) if a.len() == 1), "{claims:?}");
+    assert!(
+        matches!(&claims, Reply::Array(a) if a.len() == 1),
+        "{claims:?}"
+    );
     let list = spin_store
         .client
         .get(CONFIGS, &spin_store.token("acme"))
@@ -68,7 +75,11 @@ async fn on_spins_own_redis_store_the_first_create_is_a_409_and_on_outbound_redi
     .await;
     let r = outbound
         .client
-        .post(CONFIGS, &outbound.token("acme"), meta_config("1234567890123"))
+        .post(
+            CONFIGS,
+            &outbound.token("acme"),
+            meta_config("1234567890123"),
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.text());
     let list = outbound.client.get(CONFIGS, &outbound.token("acme")).await;
