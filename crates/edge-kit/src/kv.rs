@@ -8,7 +8,7 @@
 //! `redis_url`, reached with outbound Redis ([`crate::redis_kv`]): Spin's own Redis key-value
 //! store cannot compare-and-swap, which the app needs for every claim and lease.
 
-use pixel_core::kv::{KvError, KvStore};
+use pixel_core::kv::{DueGroups, IndexEntry, KvError, KvStore};
 use spin_sdk::experimental::wasi::keyvalue::{atomics, batch, store as wasi_store};
 use spin_sdk::key_value::Store;
 
@@ -178,6 +178,50 @@ impl KvStore for SpinStore {
             Ok(()) => Ok(true),
             Err(atomics::CasError::CasFailed(_)) => Ok(false),
             Err(atomics::CasError::StoreError(e)) => Err(self.err("swap", e)),
+        }
+    }
+
+    fn has_index(&self) -> bool {
+        matches!(self.backend, Backend::Redis(_))
+    }
+
+    async fn set_many_indexed(
+        &self,
+        pairs: &[(String, Vec<u8>)],
+        index: &[IndexEntry],
+    ) -> Result<(), KvError> {
+        match &self.backend {
+            Backend::Redis(r) => r.set_many_indexed(pairs, index).await,
+            Backend::Spin { .. } => self.set_many(pairs).await,
+        }
+    }
+
+    async fn delete_many_indexed(
+        &self,
+        keys: &[String],
+        index: &[IndexEntry],
+    ) -> Result<(), KvError> {
+        match &self.backend {
+            Backend::Redis(r) => r.delete_many_indexed(keys, index).await,
+            Backend::Spin { .. } => self.delete_many(keys).await,
+        }
+    }
+
+    async fn index_due(
+        &self,
+        max_score: i64,
+        per_group: usize,
+    ) -> Result<Option<DueGroups>, KvError> {
+        match &self.backend {
+            Backend::Redis(r) => r.index_due(max_score, per_group).await,
+            Backend::Spin { .. } => Ok(None),
+        }
+    }
+
+    async fn index_groups(&self) -> Result<Option<Vec<(String, i64)>>, KvError> {
+        match &self.backend {
+            Backend::Redis(r) => r.index_groups().await,
+            Backend::Spin { .. } => Ok(None),
         }
     }
 

@@ -4,6 +4,7 @@
 
 use super::*;
 use mock_platforms::Fault;
+use testhost::kv::resp::Reply;
 
 /// The shortest lease the dispatcher accepts (20 s send margin + 5 s): how long the dead
 /// instance's claim blocks its config.
@@ -12,7 +13,8 @@ const LEASE_MS: &str = "25000";
 #[tokio::test(flavor = "multi_thread")]
 async fn killing_an_instance_mid_delivery_loses_nothing_and_sends_nothing_twice() {
     let mut c = Cluster::start(3, &[("delivery_lease_ms", LEASE_MS)]).await;
-    create(&c, "acme", meta_config("1234567890123")).await;
+    let config = create(&c, "acme", meta_config("1234567890123")).await;
+    let due_index = format!("pm:queue:~due/{config}");
     // The first batch hangs at Meta long enough to kill its sender mid-request.
     c.mock.set_fault(
         Fault::new(Platform::Meta)
@@ -34,6 +36,9 @@ async fn killing_an_instance_mid_delivery_loses_nothing_and_sends_nothing_twice(
     };
     until(30, "the first batch in flight at Meta", || posts() >= 1).await;
     c.kill(0);
+    // The deliveries are in the store's due index (what a pass reads instead of a scan).
+    let zcard = || c.redis.conn().cmd(&["ZCARD", due_index.as_str()]).unwrap();
+    assert_eq!(zcard(), Reply::Int(600));
     assert_eq!(
         c.mock.received().total(Platform::Meta),
         0,
@@ -57,4 +62,5 @@ async fn killing_an_instance_mid_delivery_loses_nothing_and_sends_nothing_twice(
     );
     let report = tick(&c.node(2).client).await;
     assert_eq!(report["claimed"], 0, "{report}");
+    assert_eq!(zcard(), Reply::Int(0), "delivered entries leave the index");
 }
