@@ -58,10 +58,10 @@ impl RedisServer {
                 .spawn()
                 .unwrap_or_else(|e| panic!("cannot run {bin} (apt-get install redis-server): {e}"));
             for _ in 0..100 {
-                if let Ok(mut c) = Conn::open(&format!("redis://127.0.0.1:{port}")) {
-                    if c.cmd(&["PING"]).is_ok() {
-                        return RedisServer { child, port, dir };
-                    }
+                if let Ok(mut c) = Conn::open(&format!("redis://127.0.0.1:{port}"))
+                    && c.cmd(&["PING"]).is_ok()
+                {
+                    return RedisServer { child, port, dir };
                 }
                 if let Ok(Some(_)) = child.try_wait() {
                     break; // the port was taken in between: try another

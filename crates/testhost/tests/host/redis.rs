@@ -21,15 +21,19 @@ fn redis() -> Server {
         .and_then(|l| l.local_addr())
         .unwrap()
         .port();
-    let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("redis-server (apt-get install redis-server)");
+    // Owned by `Server` at once, so it is killed and reaped on every path.
+    let server = Server(
+        Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server (apt-get install redis-server)"),
+        port,
+    );
     for _ in 0..100 {
         if Conn::open(&format!("redis://127.0.0.1:{port}")).is_ok() {
-            return Server(child, port);
+            return server;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
