@@ -109,6 +109,12 @@ async fn tick(query: &str) -> Result<Resp, ApiError> {
         ahead_ms,
         owner: format!("t-{}", host::random_hex::<8>()),
         max: pass::MAX_PER_PASS,
+        lease_ms: pass::lease_ms(
+            spin_sdk::variables::get("delivery_lease_ms")
+                .await
+                .ok()
+                .as_deref(),
+        ),
     };
     let report = pass::run(&stores, &client, &opts, random)
         .await

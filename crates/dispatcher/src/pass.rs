@@ -15,9 +15,13 @@ use crate::batch::{self, Platforms};
 use crate::polling;
 use crate::record::{self, RetryNote};
 
-/// How long a claimed config is ours. It must outlast the sends of one config's batch; the
-/// pass stops sending [`SEND_MARGIN_MS`] before it runs out.
+/// How long a claimed config is ours, unless the variable `delivery_lease_ms` says otherwise.
+/// It must outlast the sends of one config's batch; the pass stops sending [`SEND_MARGIN_MS`]
+/// before it runs out. It is also how long a crashed instance's claimed deliveries wait
+/// before another instance takes them over.
 pub const LEASE_MS: i64 = 120_000;
+/// The shortest lease `delivery_lease_ms` may set: room for one send after the margin.
+pub const MIN_LEASE_MS: i64 = SEND_MARGIN_MS + 5_000;
 /// The longest one request may take (timeout of connect + first byte, and a Google refresh).
 pub const SEND_MARGIN_MS: i64 = 3 * edge_kit::deliver::SEND_TIMEOUT_MS as i64 + 5_000;
 /// Deliveries claimed per pass: a few requests' worth per config.
@@ -33,6 +37,15 @@ pub struct PassOptions {
     /// Unique per dispatcher instance: the lease owner.
     pub owner: String,
     pub max: usize,
+    /// How long a claim lasts ([`LEASE_MS`] unless configured).
+    pub lease_ms: i64,
+}
+
+/// The configured lease: `delivery_lease_ms`, clamped to [`MIN_LEASE_MS`]..=1 h; [`LEASE_MS`]
+/// when unset or unreadable.
+pub fn lease_ms(raw: Option<&str>) -> i64 {
+    raw.and_then(|r| r.trim().parse::<i64>().ok())
+        .map_or(LEASE_MS, |ms| ms.clamp(MIN_LEASE_MS, 3_600_000))
 }
 
 /// What a pass did, as `/tick` answers it.
@@ -84,7 +97,7 @@ pub async fn run<S: KvStore, P: Platforms>(
     let batches = queue::claim_due(
         stores,
         opts.now_ms + opts.ahead_ms.max(0),
-        LEASE_MS,
+        opts.lease_ms,
         &opts.owner,
         opts.max,
     )

@@ -168,6 +168,7 @@ fn opts() -> PassOptions {
         ahead_ms: 0,
         owner: "test".into(),
         max: pass::MAX_PER_PASS,
+        lease_ms: pass::LEASE_MS,
     }
 }
 

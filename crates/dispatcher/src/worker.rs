@@ -40,6 +40,12 @@ pub async fn work<S: KvStore, P: Platforms>(
     random: impl Fn() -> u64 + Copy,
 ) -> usize {
     let mut passes = 0;
+    let lease_ms = pass::lease_ms(
+        spin_sdk::variables::get("delivery_lease_ms")
+            .await
+            .ok()
+            .as_deref(),
+    );
     loop {
         let start = platforms.now_ms();
         let Some(mut held) = lease::take(&stores.queue, owner, start).await else {
@@ -54,6 +60,7 @@ pub async fn work<S: KvStore, P: Platforms>(
                 ahead_ms: 0,
                 owner: owner.to_owned(),
                 max: pass::MAX_PER_PASS,
+                lease_ms,
             };
             passes += 1;
             let (progressed, full) = match pass::run(stores, platforms, &opts, random).await {

@@ -11,4 +11,5 @@ pub mod host;
 pub mod kv;
 pub mod outbound;
 pub mod pipeline;
+pub mod redis_kv;
 pub mod wake;

@@ -2,6 +2,7 @@
 //! the mock platforms on 127.0.0.1, and a typed client so tests read as arrange, act, assert.
 
 pub mod client;
+pub mod cluster;
 pub mod origin;
 
 use std::net::SocketAddr;
@@ -60,24 +61,7 @@ impl App {
         extra: &[(&str, &str)],
         kv: testhost::KvBackend,
     ) -> App {
-        let url = mock.url();
-        let mut variables: Vec<(String, String)> = vec![
-            ("auth_jwt_secret".into(), JWT_SECRET.into()),
-            ("token_encryption_key".into(), TOKEN_KEY.into()),
-            ("ingest_signing_secret".into(), INGEST_SECRET.into()),
-            ("meta_api_url".into(), url.clone()),
-            ("tiktok_api_url".into(), url.clone()),
-            ("google_ads_api_url".into(), url.clone()),
-            ("google_datamanager_api_url".into(), url.clone()),
-            ("google_oauth_url".into(), url.clone()),
-            ("google_client_id".into(), "test-client".into()),
-            ("google_client_secret".into(), "test-client-secret".into()),
-            // The existing tests' origins are on 127.0.0.1: the development switch is on by
-            // default here; the attack tests turn it off (tests/e2e/security).
-            ("allow_private_origins".into(), "true".into()),
-            ("dns_resolver_url".into(), format!("{url}/dns-query")),
-            ("dns_resolver_origin".into(), url.clone()),
-        ];
+        let mut variables = app_variables(&mock.url());
         for (k, v) in extra {
             variables.retain(|(name, _)| name != k);
             variables.push(((*k).into(), (*v).into()));
@@ -151,6 +135,28 @@ impl App {
     pub fn token(&self, tenant: &str) -> String {
         token_for(tenant, "trainer_admin", 3600)
     }
+}
+
+/// The variables every test app runs with: test secrets, every platform URL at `mock_url`.
+pub fn app_variables(mock_url: &str) -> Vec<(String, String)> {
+    let url = mock_url.to_owned();
+    vec![
+        ("auth_jwt_secret".into(), JWT_SECRET.into()),
+        ("token_encryption_key".into(), TOKEN_KEY.into()),
+        ("ingest_signing_secret".into(), INGEST_SECRET.into()),
+        ("meta_api_url".into(), url.clone()),
+        ("tiktok_api_url".into(), url.clone()),
+        ("google_ads_api_url".into(), url.clone()),
+        ("google_datamanager_api_url".into(), url.clone()),
+        ("google_oauth_url".into(), url.clone()),
+        ("google_client_id".into(), "test-client".into()),
+        ("google_client_secret".into(), "test-client-secret".into()),
+        // The existing tests' origins are on 127.0.0.1: the development switch is on by
+        // default here; the attack tests turn it off (tests/e2e/security).
+        ("allow_private_origins".into(), "true".into()),
+        ("dns_resolver_url".into(), format!("{url}/dns-query")),
+        ("dns_resolver_origin".into(), url.clone()),
+    ]
 }
 
 /// SQLite stores as `spin up --runtime-config-file` keeps them, one file per label in `dir`

@@ -19,6 +19,18 @@ use std::collections::BTreeMap;
 #[error("key-value store error: {0}")]
 pub struct KvError(pub String);
 
+/// An entry of a store's due index: `member` (a key of the store) in `group`, ordered by `score`
+/// (the queue: a delivery key in its config's group, scored by its due time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEntry {
+    pub group: String,
+    pub score: i64,
+    pub member: String,
+}
+
+/// What [`KvStore::index_due`] answers: per group, its members scored up to the bound.
+pub type DueGroups = Vec<(String, Vec<(i64, String)>)>;
+
 /// One key-value store (one Spin label).
 ///
 /// Futures are not `Send`: components are single-threaded WebAssembly.
@@ -59,6 +71,52 @@ pub trait KvStore {
         }
         Ok(out)
     }
+
+    /// Whether this store keeps a due index (sorted sets: the Redis store). Without one the
+    /// index arguments below are ignored and readers scan [`KvStore::keys`] instead; Spin's
+    /// key-value interfaces have no ordered index, so its stores have none.
+    fn has_index(&self) -> bool {
+        false
+    }
+
+    /// [`KvStore::set_many`], adding `index` entries in the same step (atomic together where
+    /// the store has an index).
+    async fn set_many_indexed(
+        &self,
+        pairs: &[(String, Vec<u8>)],
+        index: &[IndexEntry],
+    ) -> Result<(), KvError> {
+        let _ = index;
+        self.set_many(pairs).await
+    }
+
+    /// [`KvStore::delete_many`], removing `index` entries (their scores are ignored) in the same step.
+    async fn delete_many_indexed(
+        &self,
+        keys: &[String],
+        index: &[IndexEntry],
+    ) -> Result<(), KvError> {
+        let _ = index;
+        self.delete_many(keys).await
+    }
+
+    /// For every group with a member scored at most `max_score`: up to `per_group` such
+    /// members, lowest score first. Groups left empty are dropped on the way. `None` without
+    /// an index. Cost grows with the groups that have due work, not with the members.
+    async fn index_due(
+        &self,
+        max_score: i64,
+        per_group: usize,
+    ) -> Result<Option<DueGroups>, KvError> {
+        let _ = (max_score, per_group);
+        Ok(None)
+    }
+
+    /// Every group with members, and a score no later than its lowest member's (an earlier one
+    /// after removals, until [`KvStore::index_due`] passes it). `None` without an index.
+    async fn index_groups(&self) -> Result<Option<Vec<(String, i64)>>, KvError> {
+        Ok(None)
+    }
 }
 
 /// A shared reference to a store is a store: lets tests and adapters pass `&S` where `S` is expected.
@@ -98,6 +156,33 @@ impl<T: KvStore + ?Sized> KvStore for &T {
     async fn get_counters(&self, keys: &[String]) -> Result<Vec<i64>, KvError> {
         (**self).get_counters(keys).await
     }
+    fn has_index(&self) -> bool {
+        (**self).has_index()
+    }
+    async fn set_many_indexed(
+        &self,
+        pairs: &[(String, Vec<u8>)],
+        index: &[IndexEntry],
+    ) -> Result<(), KvError> {
+        (**self).set_many_indexed(pairs, index).await
+    }
+    async fn delete_many_indexed(
+        &self,
+        keys: &[String],
+        index: &[IndexEntry],
+    ) -> Result<(), KvError> {
+        (**self).delete_many_indexed(keys, index).await
+    }
+    async fn index_due(
+        &self,
+        max_score: i64,
+        per_group: usize,
+    ) -> Result<Option<DueGroups>, KvError> {
+        (**self).index_due(max_score, per_group).await
+    }
+    async fn index_groups(&self) -> Result<Option<Vec<(String, i64)>>, KvError> {
+        (**self).index_groups().await
+    }
 }
 
 /// The four stores of the product, one Spin label each (`schema::*_STORE`).
@@ -113,6 +198,14 @@ impl Stores<MemoryStore> {
     /// Four empty in-memory stores, for tests.
     pub fn memory() -> Self {
         Self::default()
+    }
+
+    /// As [`Stores::memory`], the queue keeping a due index as the Redis store does.
+    pub fn memory_indexed() -> Self {
+        Self {
+            queue: MemoryStore::with_index(),
+            ..Self::default()
+        }
     }
 
     /// Operations made on all four stores.
@@ -131,12 +224,29 @@ pub struct MemoryStore {
     values: RefCell<BTreeMap<String, Vec<u8>>>,
     counters: RefCell<BTreeMap<String, i64>>,
     ops: RefCell<u64>,
+    /// `Some` for a store with a due index (as the Redis store keeps one): group -> members.
+    index: Option<RefCell<BTreeMap<String, BTreeMap<String, i64>>>>,
 }
 
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store with a due index, to test the indexed paths the Redis store takes.
+    pub fn with_index() -> Self {
+        Self {
+            index: Some(RefCell::default()),
+            ..Self::default()
+        }
+    }
+
+    /// Members of the due index (`None` without one), for assertions.
+    pub fn index_members(&self) -> Option<usize> {
+        self.index
+            .as_ref()
+            .map(|i| i.borrow().values().map(BTreeMap::len).sum())
     }
 
     /// How many operations were made on this store (each call counts one, batches included).
@@ -245,6 +355,81 @@ impl KvStore for MemoryStore {
         }
         values.insert(key.to_owned(), new.to_vec());
         Ok(true)
+    }
+
+    fn has_index(&self) -> bool {
+        self.index.is_some()
+    }
+
+    async fn set_many_indexed(
+        &self,
+        pairs: &[(String, Vec<u8>)],
+        index: &[IndexEntry],
+    ) -> Result<(), KvError> {
+        self.set_many(pairs).await?;
+        if let Some(ix) = &self.index {
+            let mut ix = ix.borrow_mut();
+            for e in index {
+                ix.entry(e.group.clone())
+                    .or_default()
+                    .insert(e.member.clone(), e.score);
+            }
+        }
+        Ok(())
+    }
+
+    async fn delete_many_indexed(
+        &self,
+        keys: &[String],
+        index: &[IndexEntry],
+    ) -> Result<(), KvError> {
+        self.delete_many(keys).await?;
+        if let Some(ix) = &self.index {
+            let mut ix = ix.borrow_mut();
+            for e in index {
+                if let Some(g) = ix.get_mut(&e.group) {
+                    g.remove(&e.member);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn index_due(
+        &self,
+        max_score: i64,
+        per_group: usize,
+    ) -> Result<Option<DueGroups>, KvError> {
+        self.count();
+        let Some(ix) = &self.index else {
+            return Ok(None);
+        };
+        let mut ix = ix.borrow_mut();
+        ix.retain(|_, members| !members.is_empty());
+        let mut out = Vec::new();
+        for (group, members) in ix.iter() {
+            let mut due: Vec<(i64, String)> = members
+                .iter()
+                .filter(|(_, s)| **s <= max_score)
+                .map(|(m, s)| (*s, m.clone()))
+                .collect();
+            due.sort();
+            due.truncate(per_group);
+            if !due.is_empty() {
+                out.push((group.clone(), due));
+            }
+        }
+        Ok(Some(out))
+    }
+
+    async fn index_groups(&self) -> Result<Option<Vec<(String, i64)>>, KvError> {
+        self.count();
+        Ok(self.index.as_ref().map(|ix| {
+            ix.borrow()
+                .iter()
+                .filter_map(|(g, m)| m.values().min().map(|s| (g.clone(), *s)))
+                .collect()
+        }))
     }
 }
 

@@ -37,7 +37,7 @@ use std::collections::BTreeSet;
 
 use crate::StandardEvent;
 use crate::config::{ConfigId, TenantId};
-use crate::kv::{KvError, KvStore, Stores};
+use crate::kv::{IndexEntry, KvError, KvStore, Stores};
 use crate::logs::{self, LogEntry, LogStatus};
 use crate::schema::{self, QueueKey};
 use record::{DeliveryRecord, EventHeader, encode_event, to_json};
@@ -87,6 +87,7 @@ fn entries(
         attempt: 0,
         first_enqueued_at: now_ms,
         last_error: None,
+        shared: configs.len() > 1,
     });
     let mut pairs = Vec::with_capacity(configs.len() + 1);
     pairs.push((schema::event_key(&eid), encode_event(&header, event_json)));
@@ -134,7 +135,8 @@ pub async fn enqueue_minted<S: KvStore>(
         ));
     }
     if !pairs.is_empty() {
-        stores.queue.set_many(&pairs).await?;
+        let index = due_index(&stores.queue, pairs.iter().map(|(k, _)| k));
+        stores.queue.set_many_indexed(&pairs, &index).await?;
     }
     Ok(deliveries)
 }
@@ -174,6 +176,7 @@ impl ClaimedDelivery {
             attempt: self.attempt,
             first_enqueued_at: self.first_enqueued_ms,
             last_error: self.last_error.clone(),
+            shared: self.event_shared,
         }
     }
 }
@@ -238,7 +241,8 @@ pub async fn enqueue<S: KvStore>(
         return Ok(EnqueueResult::NewDeliveries(0));
     }
     let pairs = entries(tenant, event_id, event_name, event_json, &unique, now_ms);
-    if let Err(e) = stores.queue.set_many(&pairs).await {
+    let index = due_index(&stores.queue, pairs.iter().map(|(k, _)| k));
+    if let Err(e) = stores.queue.set_many_indexed(&pairs, &index).await {
         // Give the claim back so the caller's retry is not taken for a duplicate.
         let _ = stores.logs.delete(&dedup).await;
         return Err(e.into());
@@ -254,8 +258,33 @@ pub async fn complete<S: KvStore>(
     if deliveries.is_empty() {
         return Ok(());
     }
-    stores.queue.delete_many(&removal_keys(deliveries)).await?;
+    delete_indexed(&stores.queue, &removal_keys(deliveries)).await?;
     Ok(())
+}
+
+/// The due-index entries of the delivery keys among `keys`: none when the store keeps no index.
+pub(crate) fn due_index<'a, S: KvStore>(
+    q: &S,
+    keys: impl IntoIterator<Item = &'a String>,
+) -> Vec<IndexEntry> {
+    if !q.has_index() {
+        return Vec::new();
+    }
+    keys.into_iter()
+        .filter_map(|k| match schema::parse_queue_key(k) {
+            QueueKey::Delivery { config, due_ms, .. } => Some(IndexEntry {
+                group: config.to_string(),
+                score: due_ms,
+                member: k.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Delete queue keys, and the index entries of the deliveries among them.
+pub(crate) async fn delete_indexed<S: KvStore>(q: &S, keys: &[String]) -> Result<(), KvError> {
+    q.delete_many_indexed(keys, &due_index(q, keys)).await
 }
 
 fn removal_keys(deliveries: &[ClaimedDelivery]) -> Vec<String> {
@@ -301,9 +330,10 @@ pub async fn reschedule<S: KvStore>(
         }
         pairs.push((new_key, to_json(&record)));
     }
-    stores.queue.set_many(&pairs).await?;
+    let index = due_index(&stores.queue, pairs.iter().map(|(k, _)| k));
+    stores.queue.set_many_indexed(&pairs, &index).await?;
     if !old.is_empty() {
-        stores.queue.delete_many(&old).await?;
+        delete_indexed(&stores.queue, &old).await?;
     }
     Ok(())
 }
@@ -373,15 +403,33 @@ pub async fn cancel_config<S: KvStore>(
             attempt: rec.attempt,
         });
     }
-    stores.queue.delete_many(&delete).await?;
+    delete_indexed(&stores.queue, &delete).await?;
     let n = mine.len();
     logs::append(&stores.logs, config, entries).await?;
     Ok(n)
 }
 
 /// When the earliest claimable delivery is due (held configs excluded), `None` when the queue
-/// is empty: how long a worker may sleep. One `keys()` call.
+/// is empty: how long a worker may sleep. One `keys()` call, or with a due index one read of
+/// its groups and one `get_many` of their holds.
 pub async fn next_due_time<S: KvStore>(stores: &Stores<S>) -> Result<Option<i64>, QueueError> {
+    if let Some(groups) = stores.queue.index_groups().await? {
+        let groups: Vec<(ConfigId, i64)> = groups
+            .into_iter()
+            .filter_map(|(g, t)| ConfigId::parse(&g).ok().map(|c| (c, t)))
+            .collect();
+        if groups.is_empty() {
+            return Ok(None);
+        }
+        let holds: Vec<String> = groups.iter().map(|(c, _)| schema::hold_key(c)).collect();
+        let held = stores.queue.get_many(&holds).await?;
+        return Ok(groups
+            .into_iter()
+            .zip(held)
+            .filter(|(_, h)| h.is_none())
+            .map(|((_, t), _)| t)
+            .min());
+    }
     let keys = stores.queue.keys().await?;
     let mut held = BTreeSet::new();
     let mut due: Vec<(ConfigId, i64)> = Vec::new();
@@ -438,6 +486,9 @@ pub async fn sweep_if_due<S: KvStore>(
     if !once_per(&stores.queue, schema::SWEEP_KEY, now_ms, SWEEP_INTERVAL_MS).await? {
         return Ok(None);
     }
+    if stores.queue.has_index() {
+        sweep_orphan_events(stores, now_ms).await?;
+    }
     sweep_expired_dedup(stores, now_ms).await.map(Some)
 }
 
@@ -464,7 +515,53 @@ async fn once_per<S: KvStore>(
 }
 
 #[cfg(test)]
+mod index_tests;
+#[cfg(test)]
 mod interleave_tests;
+
+/// Maintenance for stores with a due index, where claims never scan: delete event bodies no
+/// delivery uses any more (a shared event's body outlives its last delivery until this runs)
+/// once older than [`ORPHAN_GRACE_MS`]. A full scan of the queue store; [`sweep_if_due`] runs
+/// it a few times a day. Returns how many.
+pub async fn sweep_orphan_events<S: KvStore>(
+    stores: &Stores<S>,
+    now_ms: i64,
+) -> Result<usize, QueueError> {
+    let mut events = BTreeSet::new();
+    let mut used = std::collections::HashSet::new();
+    for k in stores.queue.keys().await? {
+        match schema::parse_queue_key(&k) {
+            QueueKey::Event { eid } => {
+                events.insert(eid);
+            }
+            QueueKey::Delivery { eid, .. } => {
+                used.insert(eid);
+            }
+            _ => {}
+        }
+    }
+    let orphans: Vec<String> = events
+        .into_iter()
+        .filter(|e| !used.contains(e))
+        .map(|e| schema::event_key(&e))
+        .collect();
+    let mut gone = Vec::new();
+    for chunk in orphans.chunks(1_000) {
+        for (k, v) in chunk.iter().zip(stores.queue.get_many(chunk).await?) {
+            let old = v
+                .as_deref()
+                .and_then(record::decode_event)
+                .is_none_or(|(h, _)| h.enqueued_at < now_ms - ORPHAN_GRACE_MS);
+            if old {
+                gone.push(k.clone());
+            }
+        }
+    }
+    for chunk in gone.chunks(1_000) {
+        stores.queue.delete_many(chunk).await?;
+    }
+    Ok(gone.len())
+}
 /// Maintenance: delete dedup claims that expired before `now_ms` (claims are otherwise only
 /// overwritten when their event id comes back). A full scan of the `logs` store, so run it
 /// rarely (e.g. once a day from the tick endpoint), never on a request path. Returns how many.

@@ -45,6 +45,7 @@ fn linker(engine: &Engine) -> Result<Linker<HostState>> {
     crate::kv::spin_kv::add_to_linker(&mut linker)?;
     crate::kv::wasi_kv::add_to_linker(&mut linker)?;
     crate::variables_host::add_to_linker(&mut linker)?;
+    crate::redis_host::add_to_linker(&mut linker)?;
     Ok(linker)
 }
 

@@ -11,5 +11,6 @@ wasmtime::component::bindgen!({
         "spin:key-value/key-value.store": crate::kv::KvHandle,
         "wasi:keyvalue/store.bucket": crate::kv::KvHandle,
         "wasi:keyvalue/atomics.cas": crate::kv::CasHandle,
+        "spin:redis/redis.connection": crate::redis_host::RedisConn,
     },
 });

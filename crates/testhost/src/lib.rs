@@ -1,7 +1,12 @@
 //! `testhost`: runs a Spin 4.1 application (the real `spin.toml` and compiled components) on
 //! wasmtime 48, behaving like Spin where the app relies on it: routing, private routes,
-//! `allowed_outbound_hosts`, service chaining, key-value labels (SQLite or memory), variables,
-//! `files` mounts, and work spawned after the response running to completion.
+//! `allowed_outbound_hosts`, service chaining, key-value labels (SQLite, Redis or memory),
+//! outbound Redis (`spin:redis`), variables, `files` mounts, and work spawned after the
+//! response running to completion.
+//!
+//! `type = "redis"` stores reproduce Spin's Redis store **deliberately, flaws included**: its
+//! compare-and-swap reports failure on every swap (see `kv/redis.rs`), because an app that
+//! passed here and failed under Spin would make every test a lie.
 //!
 //! Library use (tests, benchmarks): [`start`] a [`HostConfig`] on an address, drive it over
 //! HTTP, inspect storage through [`RunningHost`], then [`RunningHost::shutdown`].
@@ -21,6 +26,7 @@ pub mod manifest;
 pub mod outbound;
 pub mod outbound_hooks;
 pub mod probe;
+pub mod redis_host;
 pub mod routes;
 pub mod server;
 pub mod state;

@@ -6,5 +6,6 @@ mod collector;
 mod config_api;
 mod openapi;
 mod pipeline;
+mod scaleout;
 mod security;
 mod sites;

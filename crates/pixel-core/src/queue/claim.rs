@@ -22,6 +22,9 @@ pub struct ClaimPlan {
     users: HashMap<String, usize>,
     /// Event bodies no delivery uses (garbage unless just written).
     orphans: Vec<String>,
+    /// Planned from the store's due index: no scan, so `users` is empty and each delivery
+    /// record says whether its event is shared.
+    indexed: bool,
 }
 
 impl ClaimPlan {
@@ -32,12 +35,16 @@ impl ClaimPlan {
 }
 
 /// Read phase: one `keys()` scan of the queue store, then one `get_many` of the leases of the
-/// configs with due deliveries. At most `max` deliveries, oldest configs first.
+/// configs with due deliveries. At most `max` deliveries, shared fairly between the configs
+/// ([`fair_shares`]), oldest first within each.
 pub async fn plan_claim<S: KvStore>(
     stores: &Stores<S>,
     now_ms: i64,
     max: usize,
 ) -> Result<ClaimPlan, QueueError> {
+    if let Some(groups) = stores.queue.index_due(now_ms, max).await? {
+        return plan_from_index(stores, now_ms, max, groups).await;
+    }
     let keys = stores.queue.keys().await?;
     let mut held = BTreeSet::new();
     let mut events = BTreeSet::new();
@@ -77,16 +84,19 @@ pub async fn plan_claim<S: KvStore>(
         })
         .collect();
     candidates.sort_by_key(|(_, items)| items[0].0);
-    let mut left = max;
-    let mut chosen = Vec::new();
-    for (c, mut items) in candidates {
-        if left == 0 {
-            break;
-        }
-        items.truncate(left);
-        left -= items.len();
-        chosen.push((c, items));
-    }
+    let quotas = fair_shares(
+        &candidates.iter().map(|(_, i)| i.len()).collect::<Vec<_>>(),
+        max,
+    );
+    let chosen: Vec<(ConfigId, Vec<(i64, String)>)> = candidates
+        .into_iter()
+        .zip(quotas)
+        .filter(|(_, q)| *q > 0)
+        .map(|((c, mut items), q)| {
+            items.truncate(q);
+            (c, items)
+        })
+        .collect();
     let leases = if chosen.is_empty() {
         Vec::new()
     } else {
@@ -104,7 +114,104 @@ pub async fn plan_claim<S: KvStore>(
         configs,
         users,
         orphans,
+        indexed: false,
     })
+}
+
+/// Read phase over a due index: one read of the due members of each config with due work,
+/// one `get_many` of those configs' holds, one of the chosen configs' leases. Nothing here
+/// grows with the backlog beyond `max` per config.
+async fn plan_from_index<S: KvStore>(
+    stores: &Stores<S>,
+    now_ms: i64,
+    max: usize,
+    groups: crate::kv::DueGroups,
+) -> Result<ClaimPlan, QueueError> {
+    let mut candidates: Vec<(ConfigId, Vec<(i64, String)>)> = groups
+        .into_iter()
+        .filter_map(|(group, members)| {
+            let config = ConfigId::parse(&group).ok()?;
+            let mut items: Vec<(i64, String)> = members
+                .iter()
+                .filter_map(|(_, key)| match schema::parse_queue_key(key) {
+                    QueueKey::Delivery { due_ms, eid, .. } => Some((due_ms, eid)),
+                    _ => None,
+                })
+                .collect();
+            items.sort();
+            (!items.is_empty()).then_some((config, items))
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Ok(ClaimPlan {
+            now_ms,
+            configs: Vec::new(),
+            users: HashMap::new(),
+            orphans: Vec::new(),
+            indexed: true,
+        });
+    }
+    let holds: Vec<String> = candidates
+        .iter()
+        .map(|(c, _)| schema::hold_key(c))
+        .collect();
+    let held = stores.queue.get_many(&holds).await?;
+    let mut unheld = held.iter().map(Option::is_none);
+    candidates.retain(|_| unheld.next().unwrap_or(false));
+    candidates.sort_by_key(|(_, items)| items[0].0);
+    let quotas = fair_shares(
+        &candidates.iter().map(|(_, i)| i.len()).collect::<Vec<_>>(),
+        max,
+    );
+    let chosen: Vec<(ConfigId, Vec<(i64, String)>)> = candidates
+        .into_iter()
+        .zip(quotas)
+        .filter(|(_, q)| *q > 0)
+        .map(|((c, mut items), q)| {
+            items.truncate(q);
+            (c, items)
+        })
+        .collect();
+    let leases = if chosen.is_empty() {
+        Vec::new()
+    } else {
+        let lease_keys: Vec<String> = chosen.iter().map(|(c, _)| schema::lease_key(c)).collect();
+        stores.queue.get_many(&lease_keys).await?
+    };
+    let configs = chosen
+        .into_iter()
+        .zip(leases)
+        .filter(|(_, lease)| lease_is_free(lease.as_deref(), now_ms))
+        .map(|((c, items), lease)| (c, items, lease))
+        .collect();
+    Ok(ClaimPlan {
+        now_ms,
+        configs,
+        users: HashMap::new(),
+        orphans: Vec::new(),
+        indexed: true,
+    })
+}
+
+/// How many of `due[i]` deliveries each config gets out of `max`: equal shares, what a config
+/// does not need going to the others (water-filling), oldest configs first for the remainder.
+/// So one tenant's backlog of 100,000 never starves another tenant's five events: both are in
+/// the next pass.
+pub(crate) fn fair_shares(due: &[usize], max: usize) -> Vec<usize> {
+    let mut quota = vec![0; due.len()];
+    let mut left = max;
+    loop {
+        let active = (0..due.len()).filter(|&i| quota[i] < due[i]).count();
+        if active == 0 || left == 0 {
+            return quota;
+        }
+        let share = (left / active).max(1);
+        for i in 0..due.len() {
+            let take = share.min(due[i] - quota[i]).min(left);
+            quota[i] += take;
+            left -= take;
+        }
+    }
 }
 
 /// Write phase: take each planned config's lease by compare-and-swap (losers skip the config),
@@ -179,14 +286,20 @@ pub async fn take_claim<S: KvStore>(
     }
 
     let mut batches = Vec::new();
+    let mut stale = Vec::new();
     let mut delivery_values = delivery_values.into_iter();
     let mut empty_leases = Vec::new();
     for (config, items, lease) in won {
         let mut deliveries = Vec::new();
         for (due, eid) in items {
             let key = schema::delivery_key(&config, due, &eid);
-            // Gone since the plan: another dispatcher completed or moved it.
+            // Gone since the plan: another dispatcher completed or moved it. An index entry
+            // whose key has been missing for long is stale: drop it (keys and entries are
+            // written and removed together, so this is only a safety net).
             let Some(raw) = delivery_values.next().flatten() else {
+                if plan.indexed && due < now - ORPHAN_GRACE_MS {
+                    stale.push(key);
+                }
                 continue;
             };
             let Ok(rec) = serde_json::from_slice::<DeliveryRecord>(&raw) else {
@@ -211,7 +324,11 @@ pub async fn take_claim<S: KvStore>(
                 due_ms: due,
                 last_error: rec.last_error,
                 event_json,
-                event_shared: plan.users.get(&eid).copied().unwrap_or(0) > 1,
+                event_shared: if plan.indexed {
+                    rec.shared
+                } else {
+                    plan.users.get(&eid).copied().unwrap_or(0) > 1
+                },
             });
         }
         if deliveries.is_empty() {
@@ -224,8 +341,9 @@ pub async fn take_claim<S: KvStore>(
             });
         }
     }
+    garbage.extend(stale);
     if !garbage.is_empty() {
-        stores.queue.delete_many(&garbage).await?;
+        super::delete_indexed(&stores.queue, &garbage).await?;
     }
     for lease in &empty_leases {
         release_lease(stores, lease).await?;
@@ -293,4 +411,19 @@ async fn release_lease<S: KvStore>(stores: &Stores<S>, lease: &Lease) -> Result<
             &LeaseRecord::released(),
         )
         .await?)
+}
+
+#[cfg(test)]
+mod fair_tests {
+    use super::fair_shares;
+
+    #[test]
+    fn a_huge_backlog_leaves_room_for_everyone_else() {
+        assert_eq!(fair_shares(&[100_000, 5], 5_000), vec![4_995, 5]);
+        assert_eq!(fair_shares(&[100_000, 100_000], 5_000), vec![2_500, 2_500]);
+        assert_eq!(fair_shares(&[3, 2], 5_000), vec![3, 2]);
+        assert_eq!(fair_shares(&[10, 10, 10], 4), vec![2, 1, 1]);
+        assert_eq!(fair_shares(&[], 10), Vec::<usize>::new());
+        assert_eq!(fair_shares(&[7], 0), vec![0]);
+    }
 }

@@ -135,7 +135,7 @@ pub async fn dead_letter<S: KvStore>(
         stores.logs.delete_many(&dropped).await?;
     }
     let deliveries: Vec<ClaimedDelivery> = items.iter().map(|it| it.delivery.clone()).collect();
-    stores.queue.delete_many(&removal_keys(&deliveries)).await?;
+    super::delete_indexed(&stores.queue, &removal_keys(&deliveries)).await?;
     Ok(())
 }
 
@@ -202,6 +202,9 @@ pub async fn replay_dead_letters<S: KvStore>(
             attempt: 0,
             first_enqueued_at: r.first_enqueued_at,
             last_error: None,
+            // Another config may still hold a delivery of this event: with a due index nothing
+            // counts its users, so the body is left to the orphan sweep.
+            shared: true,
         };
         pairs.push((schema::event_key(&r.eid), encode_event(&header, event_json)));
         pairs.push((
@@ -209,7 +212,8 @@ pub async fn replay_dead_letters<S: KvStore>(
             to_json(&record),
         ));
     }
-    stores.queue.set_many(&pairs).await?;
+    let index = super::due_index(&stores.queue, pairs.iter().map(|(k, _)| k));
+    stores.queue.set_many_indexed(&pairs, &index).await?;
     let replayed: BTreeSet<String> = all.iter().map(|(r, _)| r.eid.clone()).collect();
     update_index(&stores.logs, config, |list| {
         list.retain(|e| !replayed.contains(e))

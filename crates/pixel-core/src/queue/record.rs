@@ -45,6 +45,10 @@ pub(crate) struct DeliveryRecord {
     pub first_enqueued_at: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// Whether other configs got the same event. With a due index there is no scan to count
+    /// an event's users, so a shared body is left to [`super::sweep_orphan_events`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared: bool,
 }
 
 pub(crate) fn to_json<T: Serialize>(v: &T) -> Vec<u8> {

@@ -1,10 +1,12 @@
-//! Key-value stores by label: the storage port, its SQLite and in-memory adapters, the label
+//! Key-value stores by label: the storage port, its SQLite, Redis and in-memory adapters, the label
 //! registry built from the runtime config, and the operation counters `/metrics` reports.
 //!
 //! Each store serialises its operations behind one lock (one SQLite connection), as Spin's SQLite
 //! store does, which is what makes `increment` and compare-and-swap exact under concurrency.
 
 mod memory;
+mod redis;
+pub mod resp;
 mod runtime_config;
 pub mod spin_kv;
 mod sqlite;
@@ -16,6 +18,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 pub use memory::MemoryStore;
+pub use redis::RedisStore;
 pub use runtime_config::{RuntimeConfig, StoreConfig};
 pub use sqlite::SqliteStore;
 
@@ -33,6 +36,18 @@ pub trait Store: Send + Sync {
     fn swap_if(&self, key: &str, expected: Option<&[u8]>, value: &[u8]) -> Result<bool>;
     /// Every entry, for tests that scan raw storage.
     fn dump(&self) -> Result<Vec<(String, Vec<u8>)>>;
+    /// `wasi:keyvalue/batch.get-many`: the pairs found (Spin's stores may leave absent keys out).
+    fn get_many(&self, keys: &[String]) -> Result<Vec<(String, Option<Vec<u8>>)>> {
+        keys.iter().map(|k| Ok((k.clone(), self.get(k)?))).collect()
+    }
+    /// `wasi:keyvalue/batch.set-many` (not atomic as a whole, as in Spin).
+    fn set_many(&self, entries: &[(String, Vec<u8>)]) -> Result<()> {
+        entries.iter().try_for_each(|(k, v)| self.set(k, v))
+    }
+    /// `wasi:keyvalue/batch.delete-many`.
+    fn delete_many(&self, keys: &[String]) -> Result<()> {
+        keys.iter().try_for_each(|k| self.delete(k))
+    }
 }
 
 /// Decodes a counter as Spin's SQLite store keeps it.
@@ -137,6 +152,7 @@ impl Registry {
                         StoreConfig::Sqlite(Some(path)) => Arc::new(conns.open(&path, &label)?),
                         // Spin keeps a `type = "spin"` store without `path` in memory.
                         StoreConfig::Sqlite(None) => Arc::new(MemoryStore::default()),
+                        StoreConfig::Redis(url) => Arc::new(RedisStore::new(&url)?),
                     };
                     stores.insert(label, store);
                 }

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 pub enum StoreConfig {
     /// `type = "spin"`: SQLite at `path`, or in memory without one.
     Sqlite(Option<PathBuf>),
+    /// `type = "redis"`, `url = "redis://host:port[/db]"`: Spin's Redis store, flaws included.
+    Redis(String),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -28,6 +30,8 @@ struct RawStore {
     kind: String,
     #[serde(default)]
     path: Option<PathBuf>,
+    #[serde(default)]
+    url: Option<String>,
 }
 
 impl RuntimeConfig {
@@ -42,8 +46,17 @@ impl RuntimeConfig {
         for (label, store) in raw.key_value_store {
             let config = match store.kind.as_str() {
                 "spin" => StoreConfig::Sqlite(store.path.map(|p| base.join(p))),
+                // As Spin: `url` is required and must be a Redis URL.
+                "redis" => match store.url {
+                    Some(url) => {
+                        super::resp::parse_url(&url)
+                            .with_context(|| format!("key_value_store.{label}: url"))?;
+                        StoreConfig::Redis(url)
+                    }
+                    None => bail!("key_value_store.{label}: type \"redis\" needs a `url`"),
+                },
                 other => bail!(
-                    "key_value_store.{label}: type {other:?} is not supported by the test host (only \"spin\")"
+                    "key_value_store.{label}: type {other:?} is not supported by the test host (only \"spin\" and \"redis\")"
                 ),
             };
             key_value_stores.insert(label, config);

@@ -147,11 +147,7 @@ impl batch::Host for &mut HostState {
         keys: Vec<String>,
     ) -> Result<Vec<(String, Option<Vec<u8>>)>, Error> {
         bucket(self, &b)?
-            .op("get_many", |s| {
-                keys.into_iter()
-                    .map(|k| Ok((k.clone(), s.get(&k)?)))
-                    .collect()
-            })
+            .op("get_many", |s| s.get_many(&keys))
             .map_err(other)
     }
 
@@ -161,15 +157,13 @@ impl batch::Host for &mut HostState {
         entries: Vec<(String, Vec<u8>)>,
     ) -> Result<(), Error> {
         bucket(self, &b)?
-            .op("set_many", |s| {
-                entries.iter().try_for_each(|(k, v)| s.set(k, v))
-            })
+            .op("set_many", |s| s.set_many(&entries))
             .map_err(other)
     }
 
     fn delete_many(&mut self, b: Resource<KvHandle>, keys: Vec<String>) -> Result<(), Error> {
         bucket(self, &b)?
-            .op("delete_many", |s| keys.iter().try_for_each(|k| s.delete(k)))
+            .op("delete_many", |s| s.delete_many(&keys))
             .map_err(other)
     }
 }

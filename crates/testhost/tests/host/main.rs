@@ -3,6 +3,7 @@
 
 mod kv;
 mod outbound;
+mod redis;
 mod routing;
 mod spawn;
 mod startup;
