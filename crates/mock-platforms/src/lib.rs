@@ -22,6 +22,7 @@ mod meta;
 mod meta_events;
 mod meta_quality;
 mod oauth;
+mod oauth_consent;
 mod server;
 mod state;
 mod tiktok;
