@@ -225,11 +225,11 @@ CREATE_EXAMPLES = {
       "apiAccessToken": "tiktok-example-token", "trackedEvents": ["LEAD", "PURCHASE"]}},
   "google": {"summary": "Google Ads, connected with Conectar con Google",
       "description": "googleConnection comes from GET /api/v1/marketing/oauth/google/start and Google's consent screen",
-      "value": {"platform": "Google", "customerId": "1234567890", "loginCustomerId": "9876543210",
+      "value": {"platform": "Google", "customerId": "1234567890",
                 "googleConnection": "0123456789abcdef0123456789abcdef",
                 "conversionActions": {"PURCHASE": "987654321", "LEAD": "987654322"}}},
   "googleLegacyRefreshToken": {"summary": "Google Ads with a pasted refresh token (legacy API users)",
-      "value": {"platform": "Google", "customerId": "1234567891", "refreshToken": "1//example-refresh-token",
+      "value": {"platform": "Google", "customerId": "1234567890", "refreshToken": "1//example-refresh-token",
                 "conversionActions": {"PURCHASE": "987654321"}}},
 }
 

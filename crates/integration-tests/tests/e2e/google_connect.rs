@@ -89,7 +89,7 @@ async fn decide(app: &App, flow: &Flow, decision: &str) -> String {
             Vec::new(),
         )
         .await;
-    assert_eq!(page.status, 200, "{}", page.text());
+    assert_eq!(page.status, 200, "{} {}", page.text(), flow.consent_query);
     assert!(page.text().contains(&format!("id=\"{decision}\"")));
     let form = format!("{}&decision={decision}", flow.consent_query);
     let r = mock
@@ -217,11 +217,14 @@ async fn a_trainer_connects_google_and_creates_the_config_with_the_connection() 
     assert_eq!(refreshes, 1);
     // Consumed: used once, then gone.
     assert_eq!(pending_connections(&app), 0);
+    let mut other_account = google_body(&id);
+    other_account["customerId"] = json!("1234567891");
     let again = app
         .client
-        .post(CONFIGS, &app.token("acme"), google_body(&id))
+        .post(CONFIGS, &app.token("acme"), other_account)
         .await;
     assert_eq!(again.status, 400, "{}", again.text());
+    assert_eq!(again.json()["error"]["details"][0]["code"], "not_found");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -438,13 +441,15 @@ async fn every_create_example_of_the_openapi_document_works_against_the_mock() {
     for p in ["Meta", "TikTok", "Google"] {
         assert!(platforms.contains(&p), "no {p} example");
     }
+    // A tenant per example: two Google examples name the one account the mock knows.
     for (name, example) in &examples {
+        let tenant = format!("example-{name}");
         let mut body = example["value"].clone();
         // The one thing an example cannot carry: a connection made by a real consent.
         if body.get("googleConnection").is_some() {
-            body["googleConnection"] = json!(connect(&app, "acme").await);
+            body["googleConnection"] = json!(connect(&app, &tenant).await);
         }
-        let r = app.client.post(CONFIGS, &app.token("acme"), body).await;
+        let r = app.client.post(CONFIGS, &app.token(&tenant), body).await;
         assert_eq!(r.status, 201, "example {name}: {}", r.text());
     }
 }
