@@ -11,10 +11,12 @@ use mock_platforms::{Fault, Platform};
 use pixel_core::google_connect::{StateClaims, sign_state};
 use serde_json::{Value, json};
 
-const START: &str = "/api/v1/marketing/oauth/google/start";
+mod examples;
+
+pub(crate) const START: &str = "/api/v1/marketing/oauth/google/start";
 const CALLBACK: &str = "/api/v1/marketing/oauth/google/callback";
 
-async fn app() -> App {
+pub(crate) async fn app() -> App {
     let mock = mock_platforms::spawn("127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("mock");
@@ -28,9 +30,9 @@ async fn app() -> App {
 }
 
 /// A started flow: the consent URL's query and the browser cookie `start` set.
-struct Flow {
-    consent_query: String,
-    cookie: String,
+pub(crate) struct Flow {
+    pub(crate) consent_query: String,
+    pub(crate) cookie: String,
 }
 
 impl Flow {
@@ -59,7 +61,7 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8(out).expect("utf-8")
 }
 
-async fn start(app: &App, tenant: &str) -> Flow {
+pub(crate) async fn start(app: &App, tenant: &str) -> Flow {
     let r = app.client.get(START, &app.token(tenant)).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let url = r.json()["authUrl"].as_str().expect("authUrl").to_owned();
@@ -79,7 +81,7 @@ async fn start(app: &App, tenant: &str) -> Flow {
 }
 
 /// Press a button on the mock's consent screen; the callback path and query Google sends back.
-async fn decide(app: &App, flow: &Flow, decision: &str) -> String {
+pub(crate) async fn decide(app: &App, flow: &Flow, decision: &str) -> String {
     let mock = Client::new(app.mock.addr);
     let page = mock
         .send(
@@ -108,7 +110,11 @@ async fn decide(app: &App, flow: &Flow, decision: &str) -> String {
 }
 
 /// The browser arriving at the callback, with `cookie` if any.
-async fn arrive(app: &App, path: &str, cookie: Option<&str>) -> integration_tests::Answer {
+pub(crate) async fn arrive(
+    app: &App,
+    path: &str,
+    cookie: Option<&str>,
+) -> integration_tests::Answer {
     let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
     app.client
         .send(Method::GET, path, &headers, Vec::new())
@@ -116,7 +122,7 @@ async fn arrive(app: &App, path: &str, cookie: Option<&str>) -> integration_test
 }
 
 /// The connection id of a successful callback.
-fn connection_of(r: &integration_tests::Answer) -> String {
+pub(crate) fn connection_of(r: &integration_tests::Answer) -> String {
     assert_eq!(r.status, 303, "{}", r.text());
     let location = r.headers["location"].to_str().expect("location");
     location
@@ -412,75 +418,4 @@ async fn a_configured_redirect_url_is_used_as_is() {
     // Over HTTPS the binding cookie is Secure.
     let cookie = r.headers["set-cookie"].to_str().unwrap_or_default();
     assert!(cookie.contains("; Secure"), "{cookie}");
-}
-
-/// A whole approved flow for `tenant`: the pending connection's id.
-async fn connect(app: &App, tenant: &str) -> String {
-    let flow = start(app, tenant).await;
-    let back = decide(app, &flow, "approve").await;
-    connection_of(&arrive(app, &back, Some(&flow.cookie)).await)
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn every_create_example_of_the_openapi_document_works_against_the_mock() {
-    let app = app().await;
-    let doc = app
-        .client
-        .send(Method::GET, "/api/v1/openapi.json", &[], Vec::new())
-        .await
-        .json();
-    let examples =
-        doc["paths"][CONFIGS]["post"]["requestBody"]["content"]["application/json"]["examples"]
-            .as_object()
-            .expect("create examples")
-            .clone();
-    let platforms: Vec<&str> = examples
-        .values()
-        .filter_map(|e| e["value"]["platform"].as_str())
-        .collect();
-    for p in ["Meta", "TikTok", "Google"] {
-        assert!(platforms.contains(&p), "no {p} example");
-    }
-    // A tenant per example: two Google examples name the one account the mock knows.
-    for (name, example) in &examples {
-        let tenant = format!("example-{name}");
-        let mut body = example["value"].clone();
-        // The one thing an example cannot carry: a connection made by a real consent.
-        if body.get("googleConnection").is_some() {
-            body["googleConnection"] = json!(connect(&app, &tenant).await);
-        }
-        let r = app.client.post(CONFIGS, &app.token(&tenant), body).await;
-        assert_eq!(r.status, 201, "example {name}: {}", r.text());
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn the_ads_api_choice_asks_for_its_scope_and_comes_back_with_the_connection() {
-    let app = app().await;
-    let r = app
-        .client
-        .get(&format!("{START}?googleApi=adsApi"), &app.token("acme"))
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text());
-    let url = r.json()["authUrl"].as_str().unwrap_or_default().to_owned();
-    assert!(
-        url.contains("auth%2Fdatamanager%20https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fadwords"),
-        "{url}"
-    );
-    let cookie = r.headers["set-cookie"].to_str().unwrap_or_default();
-    let flow = Flow {
-        consent_query: url.split_once('?').expect("query").1.to_owned(),
-        cookie: cookie.split(';').next().unwrap_or_default().to_owned(),
-    };
-    let back = decide(&app, &flow, "approve").await;
-    let r = arrive(&app, &back, Some(&flow.cookie)).await;
-    assert_eq!(r.status, 303, "{}", r.text());
-    let location = r.headers["location"].to_str().unwrap_or_default();
-    assert!(location.ends_with("&googleApi=adsApi"), "{location}");
-
-    let bad = app
-        .client
-        .get(&format!("{START}?googleApi=merchant"), &app.token("acme"))
-        .await;
-    assert_eq!(bad.status, 400, "{}", bad.text());
 }
