@@ -63,7 +63,7 @@ describe('Conectar con Google (headless Chromium, mock consent screen)', () => {
     // Approved: back in the modal, connected, on the credentials step.
     await toConsent(page);
     await page.locator('#approve').click();
-    await page.getByRole('heading', { level: 1, name: TITLE }).waitFor();
+    // The modal opens on arrival, so the page behind it is inert: look inside the dialog.
     const dialog = page.getByRole('dialog', { name: MODAL });
     await dialog.getByRole('status').filter({ hasText: 'Cuenta de Google conectada' }).waitFor();
     assert.ok(!page.url().includes('googleConnection'), `connection id left in the URL: ${page.url()}`);
