@@ -160,6 +160,7 @@ export const S = {
       googleTagId: 'El ID de la etiqueta de Google es AW- seguido de 6 a 12 cifras (por ejemplo, AW-123456789).',
       conversionLabel: 'La etiqueta de conversión tiene de 1 a 64 letras, números, «_» o «-».',
       tokenWhitespace: 'El token no puede contener espacios.',
+      googleConnectionRequired: 'Conecta primero tu cuenta de Google con el botón «Conectar con Google».',
     },
   },
   events: {
@@ -299,6 +300,21 @@ export const S = {
         ? iso
         : d.toLocaleString('es-ES', { dateStyle: 'short', timeStyle: 'medium' });
     },
+  },
+  google: {
+    connect: 'Conectar con Google',
+    connecting: 'Abriendo Google…',
+    connectHint:
+      'Te llevaremos a la pantalla de permisos de Google. Inicia sesión con la cuenta que gestiona tus anuncios y pulsa «Permitir»; después volverás aquí para elegir la cuenta de Google Ads y las acciones de conversión.',
+    connected: 'Cuenta de Google conectada. Ahora indica la cuenta de Google Ads y las acciones de conversión.',
+    connectFailed: 'No hemos podido iniciar la conexión con Google. Inténtalo de nuevo en unos minutos.',
+    notConfigured: 'La conexión con Google no está configurada en este servidor. Avisa a soporte.',
+    connectionLost: 'La conexión con Google ha caducado o ya se ha usado. Pulsa de nuevo «Conectar con Google».',
+    adsApi: 'Usar la API de Google Ads en lugar de la Data Manager API',
+    adsApiHint:
+      'Solo para cuentas que ya importaban conversiones sin conexión antes de junio de 2026: Google no admite cuentas nuevas en esa API. Elígelo antes de conectar.',
+    apiLabel: 'API',
+    api: { dataManager: 'Data Manager API', adsApi: 'API de Google Ads' },
   },
   errors: {
     network: 'No hay conexión con el servidor. Comprueba tu conexión e inténtalo de nuevo.',

@@ -104,12 +104,16 @@ schemas = {
   "GoogleConfigCreate": {"type": "object", "additionalProperties": False,
       "required": ["platform", "conversionActions"],
       "allOf": [{"anyOf": [{"required": ["pixelId"]}, {"required": ["customerId"]}]},
-                {"anyOf": [{"required": ["refreshToken"]}, {"required": ["apiAccessToken"]}]}],
+                {"oneOf": [{"required": ["googleConnection"]}, {"required": ["refreshToken"]}, {"required": ["apiAccessToken"]}]}],
       "properties": {"platform": {"const": "Google"},
           "pixelId": GOOGLE_CUSTOMER | {"description": "The Google Ads customer id (same as customerId)"},
           "customerId": GOOGLE_CUSTOMER,
-          "refreshToken": TOKEN_IN | {"description": "The OAuth refresh token"},
-          "apiAccessToken": TOKEN_IN | {"description": "Another name for refreshToken"},
+          "googleConnection": {"type": "string", "pattern": "^[0-9a-f]{32}$", "writeOnly": True,
+                               "description": "The pending connection Conectar con Google left "
+                               "(GET /oauth/google/start, then the callback's ?googleConnection=); consumed by this create"},
+          "refreshToken": TOKEN_IN | {"description": "Legacy: an OAuth refresh token pasted by an API user; "
+                                      "new integrations use googleConnection"},
+          "apiAccessToken": TOKEN_IN | {"description": "Legacy: another name for refreshToken"},
           "loginCustomerId": {"oneOf": [GOOGLE_CUSTOMER, {"type": "null"}],
                               "description": "The manager account the customer is reached through"},
           "conversionActions": {"type": "object", "minProperties": 1, "propertyNames": EVENT,
@@ -210,6 +214,25 @@ schemas = {
           "responseCode": {"type": ["integer", "null"]}}},
 }
 
+# One create body per platform. Each works as it stands against the mock platforms (any token not
+# beginning with `invalid` is accepted); the googleConnection one needs the id a Conectar con
+# Google flow left (the end-to-end test makes one). Checked by tests/e2e/google_connect.rs.
+CREATE_EXAMPLES = {
+  "meta": {"summary": "Meta pixel", "value": {"platform": "Meta", "pixelId": "1234567890123",
+      "apiAccessToken": "EAAB-example-token", "trackedEvents": ["LEAD", "PURCHASE"],
+      "eventMappings": {"lead.registrado": "LEAD", "cliente.pago_exitoso": "PURCHASE"}}},
+  "tiktok": {"summary": "TikTok pixel", "value": {"platform": "TikTok", "pixelId": "CABC123DEF456GHI789J0",
+      "apiAccessToken": "tiktok-example-token", "trackedEvents": ["LEAD", "PURCHASE"]}},
+  "google": {"summary": "Google Ads, connected with Conectar con Google",
+      "description": "googleConnection comes from GET /api/v1/marketing/oauth/google/start and Google's consent screen",
+      "value": {"platform": "Google", "customerId": "1234567890",
+                "googleConnection": "0123456789abcdef0123456789abcdef",
+                "conversionActions": {"PURCHASE": "987654321", "LEAD": "987654322"}}},
+  "googleLegacyRefreshToken": {"summary": "Google Ads with a pasted refresh token (legacy API users)",
+      "value": {"platform": "Google", "customerId": "1234567890", "refreshToken": "1//example-refresh-token",
+                "conversionActions": {"PURCHASE": "987654321"}}},
+}
+
 def op(summary, responses, params=(), body=None, op_id=None):
     o = {"summary": summary, "operationId": op_id, "security": [{"bearer": []}],
          "parameters": list(params) + [TENANT], "responses": {**responses, **COMMON}}
@@ -225,7 +248,34 @@ paths = {
                {"201": ok("Created", ref("TrackingConfig")), "409": err("The tenant already has this platform + pixel"),
                 "422": err("The platform rejected the credentials; its message is in error.message"),
                 "502": err("The platform could not be reached; nothing was stored")},
-               body="ConfigCreate", op_id="createConfig")},
+               body="ConfigCreate", op_id="createConfig")
+            | {"requestBody": {"required": True, "content": {"application/json": {
+                "schema": ref("ConfigCreate"), "examples": CREATE_EXAMPLES}}}}},
+  "/api/v1/marketing/oauth/google/start": {
+    "get": op("Conectar con Google: the consent URL to send the trainer's browser to. The state in it is signed, "
+              "bound to the tenant, the user and this browser (an HttpOnly cookie set here), single-use and valid 10 minutes",
+              {"200": ok("Where to send the browser", {"type": "object", "required": ["authUrl", "expiresAt"],
+                  "properties": {"authUrl": {"type": "string", "format": "uri"}, "expiresAt": TS}}),
+               "400": err("googleApi is neither dataManager nor adsApi"),
+               "409": err("No OAuth client is configured (google_client_id is empty)")},
+              params=[{"name": "googleApi", "in": "query", "required": False,
+                       "description": "adsApi also asks for the Google Ads API scope (allowlisted accounts only)",
+                       "schema": {"type": "string", "enum": ["dataManager", "adsApi"], "default": "dataManager"}}],
+              op_id="startGoogleConnection")},
+  "/api/v1/marketing/oauth/google/callback": {
+    "get": {"summary": "Where Google's consent screen sends the browser back (public: the signed, single-use state "
+                       "authenticates it). Exchanges the code and keeps the refresh token, encrypted, as a pending "
+                       "connection for one hour",
+            "operationId": "googleConnectionCallback", "security": [],
+            "parameters": [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+                           for n in ["state", "code", "error"]],
+            "responses": {
+              "303": {"description": "Connected: Location is /dashboard/marketing/pixels/?googleConnection=<id>"},
+              "400": {"description": "Spanish HTML error page: state missing, malformed, forged, expired, used or "
+                                     "started in another browser, or consent denied; nothing stored",
+                      "content": {"text/html": {"schema": {"type": "string"}}}},
+              "502": {"description": "Spanish HTML error page: Google refused or did not answer the code exchange; nothing stored",
+                      "content": {"text/html": {"schema": {"type": "string"}}}}}}},
   "/api/v1/marketing/tracking-configs/{configId}": {
     "patch": op("Change a config: pause/resume, replace the token (re-checked), events, mappings",
                 {"200": ok("Updated", ref("TrackingConfig")), "404": err("Unknown config"),

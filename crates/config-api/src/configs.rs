@@ -10,8 +10,8 @@ use edge_kit::host;
 use edge_kit::kv::SpinStore;
 use http::StatusCode;
 use pixel_core::config::{
-    ConfigId, ConfigInput, FieldError, HealthStatus, TenantId, TrackingConfig, validate_create,
-    validate_patch,
+    ConfigId, ConfigInput, FieldError, HealthStatus, NewCredential, TenantId, TrackingConfig,
+    validate_create, validate_patch,
 };
 use pixel_core::kv::KvStore;
 use pixel_core::schema::{self, CONFIGS_STORE};
@@ -20,6 +20,7 @@ use spin_sdk::http::Request;
 
 use crate::credentials::{self, GoogleTarget, Verdict};
 use crate::ctx::{Ctx, iso};
+use crate::oauth_connection;
 use edge_kit::deliver::{self, Endpoints};
 
 /// A compare-and-swap loop on an index gives up after this many lost races (then 500).
@@ -47,6 +48,20 @@ pub async fn create(ctx: &Ctx, req: Request) -> Result<Resp, ApiError> {
         return Err(conflict(&new.platform, new.pixel_id.as_str()));
     }
 
+    let keyring = deliver::keyring().await.map_err(ApiError::internal)?;
+    // A Google connection made with Conectar con Google stands for its refresh token.
+    let connection = match &new.credential {
+        NewCredential::Token(_) => None,
+        NewCredential::GoogleConnection(cid) => {
+            Some(oauth_connection::resolve(&store, &keyring, &ctx.tenant, cid, ctx.now_ms).await?)
+        }
+    };
+    let token = match (&new.credential, &connection) {
+        (NewCredential::Token(t), _) => t.as_str(),
+        (_, Some(c)) => c.refresh_token.as_str(),
+        (_, None) => return Err(ApiError::internal("unresolved Google connection")),
+    };
+
     let ep = Endpoints::load().await.map_err(ApiError::internal)?;
     let google = new.google.as_ref().map(|g| GoogleTarget {
         customer_id: g.customer_id.as_str(),
@@ -58,19 +73,21 @@ pub async fn create(ctx: &Ctx, req: Request) -> Result<Resp, ApiError> {
         &ep,
         new.platform,
         new.pixel_id.as_str(),
-        &new.token,
+        token,
         new.test_event_code.as_deref(),
         google,
     )
     .await?;
 
-    let keyring = deliver::keyring().await.map_err(ApiError::internal)?;
     let id = ConfigId::from_random(host::random_bytes::<8>());
     // Bound to this config: the ciphertext cannot be moved onto another one.
     let context = pixel_core::crypto::config_context(ctx.tenant.as_str(), id.as_str());
     let encrypted = keyring
-        .encrypt_for(&new.token, host::random_bytes::<12>(), &context)
+        .encrypt_for(token, host::random_bytes::<12>(), &context)
         .map_err(ApiError::internal)?;
+    if let Some(c) = &connection {
+        c.consume(&store).await?;
+    }
     let mut config =
         TrackingConfig::new(id.clone(), ctx.tenant.clone(), new, encrypted, ctx.now_ms);
     record_verdict(&mut config, &verdict, ctx.now_ms);
@@ -88,6 +105,9 @@ pub async fn create(ctx: &Ctx, req: Request) -> Result<Resp, ApiError> {
     if !matches!(claimed, Ok(true)) {
         // Not indexed, so never listed; remove it before answering.
         let _ = store.delete(&key).await;
+        if let Some(c) = &connection {
+            c.restore(&store).await;
+        }
         claimed?;
         return Err(conflict(&config.platform, config.pixel_id.as_str()));
     }
@@ -101,7 +121,13 @@ pub async fn create(ctx: &Ctx, req: Request) -> Result<Resp, ApiError> {
         // Leave nothing half-written: a config without its index entry would be invisible.
         let _ = store.delete(&key).await;
         let _ = release_claim(&store, &uniq, &id).await;
+        if let Some(c) = &connection {
+            c.restore(&store).await;
+        }
         return Err(e);
+    }
+    if let Some(c) = &connection {
+        c.forget(&store).await;
     }
     Ok(api::json_response(StatusCode::CREATED, &present(&config)))
 }

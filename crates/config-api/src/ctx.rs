@@ -10,6 +10,8 @@ use spin_sdk::http::Request;
 pub struct Ctx {
     pub tenant: TenantId,
     pub role: Role,
+    /// The JWT's `sub`: who is acting.
+    pub user: String,
     pub now_ms: i64,
 }
 
@@ -22,6 +24,7 @@ impl Ctx {
         Ok(Self {
             tenant,
             role: caller.claims.role,
+            user: caller.claims.sub,
             now_ms: host::now_ms() as i64,
         })
     }

@@ -9,6 +9,9 @@ mod configs;
 mod credentials;
 mod ctx;
 mod deliveries;
+mod oauth;
+mod oauth_connection;
+mod oauth_page;
 mod rekey;
 mod routes;
 mod site_verify;
@@ -34,6 +37,11 @@ async fn serve(req: Request) -> Result<Resp, ApiError> {
     if let Route::OpenApi = route {
         return Ok(routes::openapi());
     }
+    // Public: the browser comes back from Google's consent screen without a bearer token; the
+    // signed, single-use state is what authenticates it.
+    if let Route::GoogleOAuthCallback = route {
+        return Ok(oauth::callback(req).await);
+    }
     let ctx = ctx::Ctx::from_request(&req).await?;
     // After a restart nothing may be running the queue: any authenticated request wakes the
     // dispatcher if work is pending (rate-limited across instances by compare-and-swap).
@@ -58,6 +66,8 @@ async fn serve(req: Request) -> Result<Resp, ApiError> {
         Route::DispatcherTick => tick(&ctx, query).await,
         Route::TestEvent(id) => test_event::send(&ctx, &id).await,
         Route::TrackingStats => stats::get(&ctx, query).await,
+        Route::GoogleOAuthStart => oauth::start(&ctx, &req).await,
+        Route::GoogleOAuthCallback => Ok(oauth::callback(req).await),
     }
 }
 

@@ -26,6 +26,8 @@ pub enum Route {
     DispatcherTick,
     TestEvent(String),
     TrackingStats,
+    GoogleOAuthStart,
+    GoogleOAuthCallback,
 }
 
 impl Route {
@@ -74,6 +76,14 @@ impl Route {
             return match *method {
                 Method::POST => Ok(Route::ReencryptTokens),
                 _ => not_allowed("POST"),
+            };
+        }
+        if let Some(step) = path.strip_prefix("/api/v1/marketing/oauth/google/") {
+            return match (step, method) {
+                ("start", &Method::GET) => Ok(Route::GoogleOAuthStart),
+                ("callback", &Method::GET) => Ok(Route::GoogleOAuthCallback),
+                ("start" | "callback", _) => not_allowed("GET"),
+                _ => Err(not_found(path)),
             };
         }
         if path == "/api/v1/marketing/dispatcher/tick" {

@@ -46,11 +46,13 @@ impl Incoming {
     }
 }
 
-/// A JSON answer.
+/// A JSON answer (or, for the OAuth consent screen, an HTML page in `html`).
 pub(crate) struct Reply {
     pub status: u16,
     pub body: Value,
     pub headers: Vec<(String, String)>,
+    /// When set, the answer is this HTML instead of `body`.
+    pub html: Option<String>,
 }
 
 impl Reply {
@@ -59,7 +61,21 @@ impl Reply {
             status,
             body,
             headers: Vec::new(),
+            html: None,
         }
+    }
+
+    /// An HTML page (Google's consent screen is one).
+    pub fn html(status: u16, page: String) -> Reply {
+        Reply {
+            html: Some(page),
+            ..Reply::new(status, Value::Null)
+        }
+    }
+
+    /// A redirect with an empty body.
+    pub fn redirect(location: &str) -> Reply {
+        Reply::new(302, Value::Null).with_header("location", location)
     }
 
     pub fn ok(body: Value) -> Reply {

@@ -25,6 +25,7 @@ mod meta_events;
 mod meta_quality;
 mod oauth;
 mod received_page;
+mod oauth_consent;
 mod server;
 mod state;
 mod tiktok;

@@ -1,15 +1,38 @@
-//! Google's OAuth token endpoint, `POST /token` with `grant_type=refresh_token`: the step the
-//! product takes before every Google Ads upload whose cached access token expired.
+//! Google's OAuth endpoints: the consent screen (`/o/oauth2/v2/auth`, in `oauth_consent`) and
+//! the token endpoint, `POST /token`, with `grant_type=authorization_code` (what Conectar con
+//! Google does once, after consent) and `grant_type=refresh_token` (what the product does before
+//! every upload whose cached access token expired).
 //!
 //! Errors use OAuth's own `{"error","error_description"}` body, not the Ads API's; a refresh
-//! token beginning with `invalid` answers 400 `invalid_grant`, like a revoked one.
+//! token beginning with `invalid` answers 400 `invalid_grant`, like a revoked one. A code is
+//! good once, for ten minutes, for the client and redirect URI it was issued to, as at Google.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::http::{Incoming, Reply, fresh_id};
-use crate::state::Fault;
+use crate::http::{Incoming, Reply, fresh_id, now_secs};
+use crate::oauth_consent;
+use crate::state::{Fault, State};
+
+/// Google's authorization codes expire after about ten minutes.
+const CODE_TTL_SECS: i64 = 600;
+
+/// What the consent screen issued a code for.
+#[derive(Clone, Debug)]
+pub(crate) struct IssuedCode {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    /// `access_type=offline`: only then does the exchange answer a refresh token.
+    pub offline: bool,
+    pub issued_at: i64,
+}
+
+/// Whether `path` is one of Google OAuth's.
+pub(crate) fn serves(path: &str) -> bool {
+    path == "/token" || path == oauth_consent::PATH
+}
 
 fn oauth_error(status: u16, error: &str, description: &str) -> Reply {
     Reply::new(
@@ -36,7 +59,10 @@ fn params(req: &Incoming) -> Option<BTreeMap<String, String>> {
     }
 }
 
-pub(crate) fn handle(req: &Incoming) -> Reply {
+pub(crate) fn handle(state: &State, req: &Incoming) -> Reply {
+    if req.path == oauth_consent::PATH {
+        return oauth_consent::handle(state, req);
+    }
     if req.method != hyper::Method::POST {
         return oauth_error(
             405,
@@ -48,8 +74,9 @@ pub(crate) fn handle(req: &Incoming) -> Reply {
         return oauth_error(400, "invalid_request", "Invalid request body");
     };
     let get = |k: &str| p.get(k).map(String::as_str).filter(|v| !v.is_empty());
-    match get("grant_type") {
-        Some("refresh_token") => {}
+    let grant = get("grant_type");
+    match grant {
+        Some("refresh_token" | "authorization_code") => {}
         Some(other) => {
             return oauth_error(
                 400,
@@ -68,6 +95,9 @@ pub(crate) fn handle(req: &Incoming) -> Reply {
     };
     if client_id.starts_with("invalid") || get("client_secret").is_none() {
         return oauth_error(401, "invalid_client", "The OAuth client was not found.");
+    }
+    if grant == Some("authorization_code") {
+        return redeem_code(state, client_id, get("code"), get("redirect_uri"));
     }
     match get("refresh_token") {
         None => oauth_error(
@@ -104,4 +134,46 @@ pub(crate) fn fault_reply(fault: &Fault) -> Reply {
         _ => "internal_failure",
     };
     oauth_error(status, error, "Mock fault")
+}
+
+/// `grant_type=authorization_code`: a code is taken out of the state whatever the outcome, so
+/// it is good exactly once, as at Google.
+fn redeem_code(
+    state: &State,
+    client_id: &str,
+    code: Option<&str>,
+    redirect_uri: Option<&str>,
+) -> Reply {
+    let Some(code) = code else {
+        return oauth_error(400, "invalid_request", "Missing required parameter: code");
+    };
+    let Some(redirect_uri) = redirect_uri else {
+        return oauth_error(
+            400,
+            "invalid_request",
+            "Missing required parameter: redirect_uri",
+        );
+    };
+    let Some(issued) = state.lock().oauth_codes.remove(code) else {
+        return oauth_error(400, "invalid_grant", "Malformed auth code.");
+    };
+    if now_secs() - issued.issued_at > CODE_TTL_SECS {
+        return oauth_error(400, "invalid_grant", "Bad Request");
+    }
+    if issued.client_id != client_id {
+        return oauth_error(400, "invalid_grant", "Bad Request");
+    }
+    if issued.redirect_uri != redirect_uri {
+        return oauth_error(400, "redirect_uri_mismatch", "Bad Request");
+    }
+    let mut answer = json!({
+        "access_token": format!("ya29.mock-{}", fresh_id(40)),
+        "expires_in": 3599,
+        "token_type": "Bearer",
+        "scope": issued.scope,
+    });
+    if issued.offline {
+        answer["refresh_token"] = json!(format!("1//mock-{}", fresh_id(60)));
+    }
+    Reply::ok(answer)
 }

@@ -114,7 +114,7 @@ async fn handle(
         None => match platform {
             Platform::Meta => meta::handle(state, &req),
             Platform::Tiktok => tiktok::handle(state, &req),
-            Platform::Google if req.path == "/token" => oauth::handle(&req),
+            Platform::Google if oauth::serves(&req.path) => oauth::handle(state, &req),
             Platform::Google if is_datamanager(&req.path) => {
                 datamanager::handle(state, &req, over_quota)
             }
@@ -135,7 +135,7 @@ async fn handle(
 
 /// Which platform a path belongs to, or `None` for paths no platform serves.
 pub(crate) fn platform_of(path: &str) -> Option<Platform> {
-    if path == "/token" || is_datamanager(path) {
+    if oauth::serves(path) || is_datamanager(path) {
         return Some(Platform::Google);
     }
     if path.starts_with("/open_api/") {
@@ -166,7 +166,7 @@ fn fault_reply(platform: Platform, fault: &Fault, req: &Incoming) -> Reply {
     match platform {
         Platform::Meta => meta::fault_reply(fault),
         Platform::Tiktok => tiktok::fault_reply(fault),
-        Platform::Google if req.path == "/token" => oauth::fault_reply(fault),
+        Platform::Google if oauth::serves(&req.path) => oauth::fault_reply(fault),
         Platform::Google if is_datamanager(&req.path) => datamanager::fault_reply(fault),
         Platform::Google => google::fault_reply(fault, req),
     }
@@ -264,13 +264,16 @@ fn html(page: String) -> Response<Full<Bytes>> {
 }
 
 fn respond(reply: Reply) -> Response<Full<Bytes>> {
-    let body = if reply.status == 204 {
-        Bytes::new()
-    } else {
-        Bytes::from(serde_json::to_vec(&reply.body).unwrap_or_default())
+    let empty = reply.status == 204 || (reply.status == 302 && reply.body.is_null());
+    let body = match &reply.html {
+        Some(page) => Bytes::from(page.clone()),
+        None if empty => Bytes::new(),
+        None => Bytes::from(serde_json::to_vec(&reply.body).unwrap_or_default()),
     };
     let mut builder = Response::builder().status(reply.status);
-    if reply.status != 204 {
+    if reply.html.is_some() {
+        builder = builder.header("content-type", "text/html; charset=utf-8");
+    } else if !empty {
         builder = builder.header("content-type", "application/json; charset=UTF-8");
     }
     for (name, value) in &reply.headers {
@@ -308,6 +311,7 @@ mod tests {
             ("/v1/events:ingest", Some(Platform::Google)),
             ("/v1/requestStatus:retrieve", Some(Platform::Google)),
             ("/v1/123/events", Some(Platform::Meta)),
+            ("/o/oauth2/v2/auth", Some(Platform::Google)),
             ("/", None),
             ("/favicon.ico", None),
             ("/version/123", None),

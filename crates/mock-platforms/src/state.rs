@@ -232,6 +232,8 @@ pub(crate) struct Inner {
     pub google_customers: BTreeSet<String>,
     /// The Data Manager API's requests, transactions and per-minute counts.
     pub datamanager: crate::datamanager::DmState,
+    /// Authorization codes the consent screen issued and `/token` has not redeemed yet.
+    pub oauth_codes: BTreeMap<String, crate::oauth::IssuedCode>,
 }
 
 /// The shared state behind one mock server.

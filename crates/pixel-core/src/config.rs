@@ -10,10 +10,12 @@
 //! - **Google Ads**: an upload needs a conversion action per event, so the default is exactly the
 //!   events that have one in `conversionActions`, and listing an event without one is an error.
 
+mod credential;
 mod fields;
 mod ids;
 mod input;
 
+pub use credential::NewCredential;
 pub use ids::{
     ConfigId, ConversionActionId, GoogleCustomerId, IdError, InternalEventName, PixelId, TenantId,
 };
@@ -159,7 +161,7 @@ pub struct TrackingConfig {
 
 impl TrackingConfig {
     /// A new config from validated input; `encrypted_token` is the ciphertext of
-    /// `new.token`, made by the caller with `crypto::Keyring::encrypt`.
+    /// `new.credential`'s token, made by the caller with `crypto::Keyring::encrypt`.
     pub fn new(
         id: ConfigId,
         tenant_id: TenantId,

@@ -7,6 +7,7 @@ pub mod click_ids;
 pub mod config;
 pub mod crypto;
 pub mod event;
+pub mod google_connect;
 pub mod hash;
 pub mod kv;
 pub mod logs;

@@ -10,6 +10,8 @@
 //! | | `cfguniq/{tenant}/{platform}/{pixel}` config id | uniqueness claim: CAS on absent, so concurrent creates leave one |
 //! | | `site/{host}` site JSON | the edge maps a request's host to a tenant in one get |
 //! | | `siteidx/{tenant}` JSON array of hosts | list a tenant's sites; CAS |
+//! | | `goauth/{nonce}` `open` | a Conectar con Google state not yet used: claimed by CAS, then deleted |
+//! | | `gconn/{tenant}/{id}` pending connection JSON | a consented Google account waiting for its config |
 //! | `queue` | `d/{config}/{due_ms:013}/{eid}` delivery | the due set: the key alone says whose and when, so claiming reads keys, not values |
 //! | | `e/{eid}` event body | stored once, shared by the deliveries of every config |
 //! | | `lease/{config}` lease JSON | one lease per config: a dispatcher owns a config's due batch |
@@ -84,6 +86,19 @@ pub fn site_index_key(tenant: &TenantId) -> String {
 /// A Google config's cached OAuth access token (encrypted, with its expiry).
 pub fn google_access_token_key(config: &ConfigId) -> String {
     fit(format!("gat/{config}"))
+}
+
+/// A Conectar con Google `state`'s single-use claim (`google_connect::StateClaims::nonce`).
+pub fn google_oauth_state_key(nonce: &str) -> String {
+    fit(format!("goauth/{nonce}"))
+}
+
+/// A pending Google connection: tenant in the key, so another tenant's id misses.
+pub fn google_connection_key(
+    tenant: &TenantId,
+    id: &crate::google_connect::ConnectionId,
+) -> String {
+    fit(format!("gconn/{tenant}/{id}"))
 }
 
 // ---- queue store ----

@@ -2,6 +2,7 @@
 import type { AxiosInstance } from 'axios';
 import type {
   CreateConfigBody,
+  GoogleApi,
   DeadLetter,
   LogEntry,
   TestEventResult,
@@ -40,6 +41,9 @@ export const api = {
   /** Replays every dead letter of the config (the API takes no selection). */
   replayDeadLetters: async (http: AxiosInstance, id: string) =>
     (await http.post<{ replayed?: number }>(`${one(id)}/dead-letters/replay`)).data,
+  /** "Conectar con Google": the consent URL to send the browser to (it comes back with `?googleConnection=`). */
+  startGoogleConnection: async (http: AxiosInstance, googleApi: GoogleApi = 'dataManager') =>
+    (await http.get<{ authUrl: string; expiresAt?: string }>('/oauth/google/start', { params: { googleApi } })).data,
   stats: async (http: AxiosInstance, days = 7, configId?: string) =>
     (await http.get<TrackingStats>('/tracking-stats', { params: configId ? { days, configId } : { days } })).data,
 };

@@ -4,6 +4,9 @@ export type Platform = 'Meta' | 'Google' | 'TikTok';
 
 export const PLATFORMS: readonly Platform[] = ['Meta', 'Google', 'TikTok'];
 
+/** Which Google API a Google config uploads through: Data Manager by default, the Ads API only when chosen. */
+export type GoogleApi = 'dataManager' | 'adsApi';
+
 export type StandardEvent =
   | 'PAGE_VIEW'
   | 'VIEW_CONTENT'
@@ -82,12 +85,19 @@ export interface TrackingConfig {
   googleTagId?: string | null;
   /** Google only: the gtag conversion label per standard event. */
   conversionLabels?: Partial<Record<StandardEvent, string>> | null;
+  /** Google only: the API it uploads through (absent on servers that predate the field). */
+  googleApi?: GoogleApi | null;
 }
 
 export interface CreateConfigBody {
   platform: Platform;
   pixelId: string;
-  apiAccessToken: string;
+  /** Meta/TikTok token; Google's legacy pasted refresh token. */
+  apiAccessToken?: string;
+  /** Google: the pending connection made with "Conectar con Google", instead of a token. */
+  googleConnection?: string;
+  /** Google: the API to upload through; the server's default is dataManager. */
+  googleApi?: GoogleApi;
   trackedEvents?: StandardEvent[];
   eventMappings?: Record<string, StandardEvent>;
   testEventCode?: string;

@@ -30,6 +30,21 @@ describe('PixelConfigCard', () => {
     expect(screen.getByRole('switch', { name: S.card.toggleLabel('Meta', '1234567890123') })).toBeChecked();
   });
 
+  it('says which API a Google config uploads through', () => {
+    card({}, metaConfig({ platform: 'Google', pixelId: '1234567890', googleApi: 'adsApi' }));
+    expect(screen.getByText(S.google.api.adsApi)).toBeInTheDocument();
+  });
+
+  it('says Data Manager for new Google configs, and nothing for other platforms', () => {
+    card({}, metaConfig({ platform: 'Google', pixelId: '1234567890', googleApi: 'dataManager' }));
+    expect(screen.getByText(S.google.api.dataManager)).toBeInTheDocument();
+  });
+
+  it('shows no API line for Meta', () => {
+    card({}, metaConfig({ googleApi: 'dataManager' }));
+    expect(screen.queryByText(S.google.api.dataManager)).not.toBeInTheDocument();
+  });
+
   it('shows invalid credentials with the platform error', () => {
     card({}, metaConfig({ health: { status: 'credentials_invalid', lastError: 'Error validating access token' }, lastEvent: null }));
     expect(screen.getByText(S.health.credentials_invalid)).toBeInTheDocument();

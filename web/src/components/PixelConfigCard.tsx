@@ -101,6 +101,12 @@ export function PixelConfigCard({
             <span className="muted">{S.card.pixelId(config.platform)}: </span>
             <code>{config.pixelId}</code>
           </p>
+          {config.platform === 'Google' && config.googleApi && (
+            <p className="card-api">
+              <span className="muted">{S.google.apiLabel}: </span>
+              {S.google.api[config.googleApi]}
+            </p>
+          )}
         </div>
         <span className={`badge badge-${health.status}`}>{S.health[health.status]}</span>
       </header>

@@ -1,6 +1,7 @@
 // The page: KPIs, the connected pixels (or the empty state), the modal, logs, and the guides.
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { takeGoogleReturn, type GoogleReturn } from '../api/navigate';
 import { useApi } from '../api/ApiContext';
 import { toApiError } from '../api/client';
 import { api } from '../api/endpoints';
@@ -18,7 +19,13 @@ export function PixelManagerDashboard() {
     usePixelConfigurations();
   const http = useApi();
   const qc = useQueryClient();
-  const [modal, setModal] = useState<{ open: boolean; config: TrackingConfig | null }>({ open: false, config: null });
+  // Back from "Conectar con Google": reopen the modal where the trainer left it, connected.
+  const [google] = useState<GoogleReturn | null>(() => takeGoogleReturn());
+  const [modal, setModal] = useState<{ open: boolean; config: TrackingConfig | null; google?: GoogleReturn | null }>({
+    open: google !== null,
+    config: null,
+    google,
+  });
   const [logsFor, setLogsFor] = useState<TrackingConfig | null>(null);
 
   const openAdd = () => setModal({ open: true, config: null });
@@ -102,7 +109,12 @@ export function PixelManagerDashboard() {
 
       <DedupGuide />
 
-      <AddPixelModal open={modal.open} config={modal.config} onClose={() => setModal({ open: false, config: null })} />
+      <AddPixelModal
+        open={modal.open}
+        config={modal.config}
+        google={modal.google}
+        onClose={() => setModal({ open: false, config: null })}
+      />
       <LogsDialog config={logsFor} onClose={() => setLogsFor(null)} />
     </main>
   );

@@ -18,6 +18,18 @@ export function open(configOverride?: Parameters<typeof metaConfig>[0] | null) {
   return { ...h, onClose, user: userEvent.setup({ delay: null }) };
 }
 
+/** A pending connection id, as the OAuth callback hands it back. */
+export const CONNECTION = '0123456789abcdef0123456789abcdef';
+
+/** Opens the modal as the dashboard does when the browser comes back from Google's consent screen. */
+export function openGoogle(adsApi = false) {
+  const h = setup();
+  const onClose = vi.fn();
+  h.mock.onGet(CONFIGS).reply(200, []);
+  h.render(<AddPixelModal open onClose={onClose} google={{ connection: CONNECTION, adsApi }} />);
+  return { ...h, onClose, user: userEvent.setup({ delay: null }) };
+}
+
 export type User = ReturnType<typeof userEvent.setup>;
 
 /** Clicks "Siguiente" and waits until the given step is on screen (validation is async). */

@@ -4,6 +4,7 @@
 
 mod collector;
 mod config_api;
+mod google_connect;
 mod openapi;
 mod pipeline;
 mod scaleout;

@@ -5,4 +5,5 @@ mod datamanager;
 mod google;
 mod harness;
 mod meta;
+mod oauth;
 mod tiktok;

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+use super::credential::{NewCredential, create_credential};
 use super::fields::{
     Errors, bool_field, conversion_actions, conversion_labels, event_mappings, google_api,
     google_only, google_tag_id, login_customer_id, string, test_event_code, token_field,
@@ -63,9 +64,11 @@ pub struct ConfigInput {
     pub conversion_labels: Option<Value>,
     /// Google only: `dataManager` (default) or `adsApi`.
     pub google_api: Option<Value>,
+    /// Google only: a pending connection's id from Conectar con Google, instead of a token.
+    pub google_connection: Option<Value>,
 }
 
-const FIELDS: [&str; 15] = [
+const FIELDS: [&str; 16] = [
     "platform",
     "pixelId",
     "apiAccessToken",
@@ -81,6 +84,7 @@ const FIELDS: [&str; 15] = [
     "googleTagId",
     "conversionLabels",
     "googleApi",
+    "googleConnection",
 ];
 
 impl ConfigInput {
@@ -118,17 +122,19 @@ impl ConfigInput {
             google_tag_id: take("googleTagId"),
             conversion_labels: take("conversionLabels"),
             google_api: take("googleApi"),
+            google_connection: take("googleConnection"),
         })
     }
 }
 
-/// A validated create request. `token` is the clear token: check it against the platform,
-/// encrypt it, then build the stored config with [`TrackingConfig::new`].
+/// A validated create request. `credential` is the clear token (or the Google connection that
+/// holds one): check it against the platform, encrypt it, then build the stored config with
+/// [`TrackingConfig::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewConfig {
     pub platform: Platform,
     pub pixel_id: PixelId,
-    pub token: String,
+    pub credential: NewCredential,
     pub is_active: bool,
     pub tracked_events: Vec<StandardEvent>,
     pub event_mappings: BTreeMap<InternalEventName, StandardEvent>,
@@ -174,10 +180,7 @@ pub fn validate_create(input: &ConfigInput) -> Result<NewConfig, Vec<FieldError>
             p
         }),
     };
-    let token = token_field(&mut errs, input, platform).flatten();
-    if token.is_none() && input.api_access_token.is_none() && input.refresh_token.is_none() {
-        errs.push("apiAccessToken", "required", "apiAccessToken is required");
-    }
+    let credential = create_credential(&mut errs, input, platform);
     let is_active = match &input.is_active {
         None => Some(true),
         Some(v) => bool_field(&mut errs, "isActive", v),
@@ -292,7 +295,7 @@ pub fn validate_create(input: &ConfigInput) -> Result<NewConfig, Vec<FieldError>
     }
     match (
         pixel_id,
-        token,
+        credential,
         is_active,
         tracked,
         event_mappings,
@@ -301,7 +304,7 @@ pub fn validate_create(input: &ConfigInput) -> Result<NewConfig, Vec<FieldError>
     ) {
         (
             Some(pixel_id),
-            Some(token),
+            Some(credential),
             Some(is_active),
             Some(tracked_events),
             Some(event_mappings),
@@ -310,7 +313,7 @@ pub fn validate_create(input: &ConfigInput) -> Result<NewConfig, Vec<FieldError>
         ) => Ok(NewConfig {
             platform,
             pixel_id,
-            token,
+            credential,
             is_active,
             tracked_events,
             event_mappings,
@@ -343,6 +346,7 @@ pub fn validate_patch(
         ("platform", &input.platform),
         ("pixelId", &input.pixel_id),
         ("customerId", &input.customer_id),
+        ("googleConnection", &input.google_connection),
     ] {
         if v.is_some() {
             errs.push(

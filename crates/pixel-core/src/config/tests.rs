@@ -32,7 +32,7 @@ fn create_defaults_per_platform() {
     })))
     .unwrap();
     assert_eq!(meta.tracked_events, StandardEvent::ALL.to_vec());
-    assert_eq!(meta.token, "EAAB");
+    assert_eq!(meta.credential, NewCredential::Token("EAAB".into()));
     assert!(meta.is_active);
 
     let tiktok = validate_create(&input(json!({
@@ -297,3 +297,61 @@ fn stored_form_round_trips_and_view_has_no_token() {
 
 mod browser_pixel;
 mod google_api;
+
+#[test]
+fn google_takes_a_connection_id_instead_of_a_refresh_token() {
+    let conn = "0123456789abcdef0123456789abcdef";
+    let new = validate_create(&input(json!({
+        "platform": "Google", "customerId": "1234567890", "googleConnection": conn,
+        "conversionActions": {"PURCHASE": "987654321"}
+    })))
+    .unwrap();
+    assert_eq!(
+        new.credential,
+        NewCredential::GoogleConnection(crate::google_connect::ConnectionId::parse(conn).unwrap())
+    );
+    // The legacy pasted refresh token still works.
+    let legacy = validate_create(&input(json!({
+        "platform": "Google", "customerId": "1234567890", "refreshToken": "1//r",
+        "conversionActions": {"PURCHASE": "987654321"}
+    })))
+    .unwrap();
+    assert_eq!(legacy.credential, NewCredential::Token("1//r".into()));
+    assert!(
+        !format!("{legacy:?}").contains("1//r"),
+        "Debug hides the token"
+    );
+}
+
+#[test]
+fn google_connection_is_exclusive_well_formed_and_google_only() {
+    let google = |extra: serde_json::Value| {
+        let mut body = json!({"platform": "Google", "customerId": "1234567890",
+                              "conversionActions": {"PURCHASE": "987654321"}});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        validate_create(&input(body)).unwrap_err()
+    };
+    let conn = "0123456789abcdef0123456789abcdef";
+    assert_eq!(
+        fields(&google(
+            json!({"googleConnection": conn, "refreshToken": "r"})
+        )),
+        [("googleConnection", "duplicate")]
+    );
+    assert_eq!(
+        fields(&google(json!({"googleConnection": "../../cfg/other"}))),
+        [("googleConnection", "invalid_format")]
+    );
+    assert_eq!(
+        fields(&google(json!({"googleConnection": 7}))),
+        [("googleConnection", "invalid_type")]
+    );
+    assert_eq!(fields(&google(json!({}))), [("apiAccessToken", "required")]);
+    let meta = validate_create(&input(json!({
+        "platform": "Meta", "pixelId": "1234567890", "googleConnection": conn
+    })))
+    .unwrap_err();
+    assert_eq!(fields(&meta), [("googleConnection", "unknown_field")]);
+}

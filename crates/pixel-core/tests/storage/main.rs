@@ -30,7 +30,7 @@ fn create(
     let ring = Keyring::from_config(KEY, "").unwrap();
     let encrypted = ring
         .encrypt(
-            &new.token,
+            new.credential.token().unwrap(),
             id.map(|b| b ^ 0x5a).repeat(2)[..12].try_into().unwrap(),
         )
         .unwrap();

@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { S } from '../../strings';
-import { CONFIGS, choose, lastBody, nameRe, next, open, toSave } from '../../test/addPixelModal';
+import { CONFIGS, CONNECTION, choose, lastBody, nameRe, next, open, openGoogle, toSave } from '../../test/addPixelModal';
 import { apiError, metaConfig } from '../../test/utils';
 
 describe('AddPixelModal: Meta', () => {
@@ -144,8 +144,7 @@ describe('AddPixelModal: TikTok', () => {
 
 describe('AddPixelModal: Google Ads', () => {
   it('checks the customer id and conversion action ids, and sends digits', async () => {
-    const { user, mock, onClose } = open();
-    await choose(user, 'Google');
+    const { user, mock, onClose } = openGoogle();
     const cid = screen.getByLabelText(S.modal.fields.customerId);
     await user.type(cid, '123-456-789');
     expect(await screen.findByText(S.modal.validation.googleCustomerId)).toBeInTheDocument();
@@ -160,7 +159,6 @@ describe('AddPixelModal: Google Ads', () => {
     expect(await screen.findByText(S.modal.validation.googleCustomerId)).toBeInTheDocument();
     await user.clear(login);
 
-    await user.type(screen.getByLabelText(S.modal.fields.refreshToken), '1//refresh-token');
     // Without any conversion action Google could take no event.
     await user.click(screen.getByRole('button', { name: S.modal.next }));
     expect(await screen.findByText(S.modal.validation.conversionActionRequired)).toBeInTheDocument();
@@ -178,7 +176,7 @@ describe('AddPixelModal: Google Ads', () => {
     expect(body).toMatchObject({
       platform: 'Google',
       pixelId: '1234567890',
-      apiAccessToken: '1//refresh-token',
+      googleConnection: CONNECTION,
       conversionActions: { PURCHASE: '987654321', LEAD: '111' },
     });
     // Only events with a conversion action are sent to Google.

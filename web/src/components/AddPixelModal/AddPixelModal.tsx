@@ -4,6 +4,7 @@ import { Dialog, DialogPanel, DialogTitle } from '@headlessui/react';
 import { Form, Formik, yupToFormErrors, type FormikErrors, type FormikHelpers } from 'formik';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { toApiError } from '../../api/client';
+import type { GoogleReturn } from '../../api/navigate';
 import type { TrackingConfig } from '../../api/types';
 import { usePixelConfigurations } from '../../hooks/usePixelConfigurations';
 import { S } from '../../strings';
@@ -30,14 +31,16 @@ interface Props {
   /** The config to edit; absent to connect a new one. */
   config?: TrackingConfig | null;
   onSaved?: (config: TrackingConfig) => void;
+  /** Back from Google's consent screen: a new Google config, connected, on its credentials step. */
+  google?: GoogleReturn | null;
 }
 
-export function AddPixelModal({ open, onClose, config, onSaved }: Props) {
+export function AddPixelModal({ open, onClose, config, onSaved, google }: Props) {
   return (
     <Dialog open={open} onClose={onClose} className="dialog">
       <div className="dialog-backdrop" aria-hidden="true" />
       <div className="dialog-wrap">
-        {open && <ModalBody config={config ?? null} onClose={onClose} onSaved={onSaved} />}
+        {open && <ModalBody config={config ?? null} onClose={onClose} onSaved={onSaved} google={config ? null : (google ?? null)} />}
       </div>
     </Dialog>
   );
@@ -61,22 +64,32 @@ function ModalBody({
   config,
   onClose,
   onSaved,
+  google,
 }: {
   config: TrackingConfig | null;
   onClose: () => void;
   onSaved?: (config: TrackingConfig) => void;
+  google: GoogleReturn | null;
 }) {
   const { addPixel, updatePixel } = usePixelConfigurations();
   const mode: Mode = config ? 'edit' : 'create';
   const steps = STEPS[mode];
-  const [index, setIndex] = useState(0);
+  const [index, setIndex] = useState(google ? steps.indexOf('credentials') : 0);
   const step = steps[index] ?? 'review';
   const [verdict, setVerdict] = useState<Verdict | null>(null);
   // Our own flag, not Formik's isSubmitting: moving between steps is a submit too, and a button
   // disabled during it could not take the focus the review step gives it.
   const [saving, setSaving] = useState(false);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
-  const initial = useMemo(() => (config ? valuesFromConfig(config) : emptyValues()), [config]);
+  const initial = useMemo(
+    () =>
+      config
+        ? valuesFromConfig(config)
+        : google
+          ? { ...emptyValues(), platform: 'Google' as const, googleConnection: google.connection, googleAdsApi: google.adsApi }
+          : emptyValues(),
+    [config, google],
+  );
 
   // The review step has no field to autofocus, and its button is the same DOM node as the
   // previous step's "Siguiente": move focus there explicitly so Enter saves.

@@ -1,7 +1,7 @@
 // The browser pixel switch of the add-pixel modal, and Google's tag id and conversion labels.
 import { screen, waitFor } from '@testing-library/react';
 import { S } from '../../strings';
-import { CONFIGS, choose, lastBody, next, open, toSave } from '../../test/addPixelModal';
+import { CONFIGS, choose, lastBody, next, open, openGoogle, toSave } from '../../test/addPixelModal';
 import { apiError, metaConfig } from '../../test/utils';
 
 describe('AddPixelModal: browser pixel', () => {
@@ -31,10 +31,8 @@ describe('AddPixelModal: browser pixel', () => {
   });
 
   it('for Google asks for the tag id and a label per tracked event only while it is on', async () => {
-    const { user, mock, onClose } = open();
-    await choose(user, 'Google');
+    const { user, mock, onClose } = openGoogle();
     await user.type(screen.getByLabelText(F.customerId), '1234567890');
-    await user.type(screen.getByLabelText(F.refreshToken), '1//refresh-token');
     await user.type(screen.getByLabelText(F.conversionAction(S.events.label.PURCHASE)), '987654321');
     expect(screen.queryByLabelText(F.googleTagId)).not.toBeInTheDocument();
 
@@ -76,10 +74,8 @@ describe('AddPixelModal: browser pixel', () => {
   });
 
   it('for Google switched off again hides the tag fields and sends none of them', async () => {
-    const { user, mock, onClose } = open();
-    await choose(user, 'Google');
+    const { user, mock, onClose } = openGoogle();
     await user.type(screen.getByLabelText(F.customerId), '1234567890');
-    await user.type(screen.getByLabelText(F.refreshToken), '1//refresh-token');
     await user.type(screen.getByLabelText(F.conversionAction(S.events.label.PURCHASE)), '987654321');
     const box = screen.getByRole('checkbox', { name: F.browserPixel });
     await user.click(box);
@@ -97,10 +93,8 @@ describe('AddPixelModal: browser pixel', () => {
   });
 
   it('puts the server refusal of the tag id on its field', async () => {
-    const { user, mock } = open();
-    await choose(user, 'Google');
+    const { user, mock } = openGoogle();
     await user.type(screen.getByLabelText(F.customerId), '1234567890');
-    await user.type(screen.getByLabelText(F.refreshToken), '1//refresh-token');
     await user.type(screen.getByLabelText(F.conversionAction(S.events.label.PURCHASE)), '987654321');
     await user.click(screen.getByRole('checkbox', { name: F.browserPixel }));
     await user.type(screen.getByLabelText(F.googleTagId), 'AW-123456789');

@@ -3,6 +3,7 @@ import type { Platform } from '../../api/types';
 import { S } from '../../strings';
 import { Field } from '../Field';
 import { BrowserPixelFields } from './BrowserPixelFields';
+import { GoogleConnect } from './GoogleConnect';
 import { selectedEvents, type Mode, type PixelFormValues } from './schema';
 
 const F = S.modal.fields;
@@ -22,7 +23,8 @@ export function CredentialsStep({ mode, serverErrors, focusToken }: Props) {
   return (
     <div className="credentials">
       <p className="hint">{S.platform.where[platform]}</p>
-      {platform === 'Google' ? (
+      {platform === 'Google' && mode === 'create' && <GoogleConnect serverError={serverErrors.googleConnection} />}
+      {platform === 'Google' && mode === 'create' && !values.googleConnection ? null : platform === 'Google' ? (
         <>
           <Field
             name="pixelId"
@@ -33,14 +35,16 @@ export function CredentialsStep({ mode, serverErrors, focusToken }: Props) {
             autoFocus={mode === 'create' && !focusToken}
             serverError={serverErrors.pixelId}
           />
-          <Field
-            name="token"
-            label={F.refreshToken}
-            hint={tokenHint}
-            secret
-            autoFocus={mode === 'edit' || !!focusToken}
-            serverError={serverErrors.token}
-          />
+          {mode === 'edit' && (
+            <Field
+              name="token"
+              label={F.refreshToken}
+              hint={tokenHint}
+              secret
+              autoFocus={mode === 'edit' || !!focusToken}
+              serverError={serverErrors.token}
+            />
+          )}
           <Field
             name="loginCustomerId"
             label={F.loginCustomerId}
@@ -90,7 +94,7 @@ export function CredentialsStep({ mode, serverErrors, focusToken }: Props) {
           />
         </>
       )}
-      <BrowserPixelFields serverErrors={serverErrors} />
+      {(platform !== 'Google' || mode === 'edit' || values.googleConnection) && <BrowserPixelFields serverErrors={serverErrors} />}
     </div>
   );
 }

@@ -41,6 +41,10 @@ export interface PixelFormValues {
   googleTagId: string;
   /** Google, with the browser pixel: the gtag conversion label per standard event. */
   conversionLabels: Partial<Record<StandardEvent, string>>;
+  /** Google, create: the pending connection "Conectar con Google" came back with. */
+  googleConnection: string;
+  /** Google, create: upload through the Google Ads API instead of Data Manager (allowlisted accounts only). */
+  googleAdsApi: boolean;
 }
 
 export const TRAINER_EVENTS = Object.keys(DEFAULT_EVENT_MAPPINGS);
@@ -59,6 +63,8 @@ export function emptyValues(): PixelFormValues {
     browserPixel: false,
     googleTagId: '',
     conversionLabels: {},
+    googleConnection: '',
+    googleAdsApi: false,
   };
 }
 
@@ -162,7 +168,10 @@ function credentialsSchema(mode: Mode, platform: Platform | '', browserPixel: bo
       });
     case 'Google':
       return yup.object({
-        token: tokenRule(mode),
+        // A new Google config is connected through Google's consent screen, never a pasted token.
+        ...(mode === 'create'
+          ? { googleConnection: yup.string().required(V.googleConnectionRequired) }
+          : { token: tokenRule(mode) }),
         pixelId: yup.string().trim().required(V.required).matches(GOOGLE_CUSTOMER_ID, V.googleCustomerId),
         loginCustomerId: yup
           .string()
@@ -247,12 +256,15 @@ export function toCreateBody(values: PixelFormValues): CreateConfigBody {
   const body: CreateConfigBody = {
     platform,
     pixelId: platform === 'Google' ? digitsOnly(values.pixelId) : platform === 'TikTok' ? values.pixelId.trim().toUpperCase() : values.pixelId.trim(),
-    apiAccessToken: values.token.trim(),
     trackedEvents: trackedFor(values),
     eventMappings: mappingsFor(values),
     browserPixel: values.browserPixel,
   };
+  if (platform === 'Google' && values.googleConnection) body.googleConnection = values.googleConnection;
+  else body.apiAccessToken = values.token.trim();
   if (platform === 'Google') {
+    // Data Manager is the server's default; the Ads API only when explicitly chosen.
+    if (values.googleAdsApi) body.googleApi = 'adsApi';
     body.conversionActions = actionsFor(values);
     if (values.loginCustomerId.trim()) body.loginCustomerId = digitsOnly(values.loginCustomerId);
     // The tag fields are shown only with the browser pixel on; hidden values are not sent.
@@ -295,6 +307,8 @@ export function formFieldFor(apiField: string): { field: string; step: StepId } 
   if (f === 'platform') return { field: 'platform', step: 'platform' };
   if (f === 'pixelId' || f === 'customerId') return { field: 'pixelId', step: 'credentials' };
   if (f === 'apiAccessToken' || f === 'refreshToken' || f === 'oauthRefreshToken') return { field: 'token', step: 'credentials' };
+  if (f === 'googleConnection') return { field: 'googleConnection', step: 'credentials' };
+  if (f === 'googleApi') return { field: 'googleAdsApi', step: 'credentials' };
   if (f === 'loginCustomerId') return { field: 'loginCustomerId', step: 'credentials' };
   if (f === 'testEventCode') return { field: 'testEventCode', step: 'credentials' };
   if (f === 'browserPixel') return { field: 'browserPixel', step: 'credentials' };

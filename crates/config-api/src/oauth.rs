@@ -1,0 +1,271 @@
+//! "Conectar con Google": `GET /oauth/google/start` (authenticated) answers the consent URL;
+//! `GET /oauth/google/callback` (public: the browser arrives from Google without the
+//! dashboard's bearer token) checks the state, exchanges the code and keeps the refresh token,
+//! encrypted, as a pending connection of the state's tenant, then sends the browser back to
+//! the dashboard with the connection's id. The rules live in `pixel_core::google_connect`.
+//!
+//! Invariants: a state is used at most once (compare-and-swap from `open` before anything
+//! else, a denied consent included); a refused state, a denied consent or a failed exchange
+//! stores nothing and answers a Spanish error page; no code or token is ever logged or shown.
+
+use edge_kit::api::{self, ApiError, Resp};
+use edge_kit::host;
+use edge_kit::kv::SpinStore;
+use edge_kit::outbound;
+use http::{HeaderValue, StatusCode, header};
+use pixel_core::google_connect::{
+    self, BROWSER_COOKIE, CONNECTION_TTL_MS, ConnectionId, PendingConnection, STATE_TTL_MS,
+    StateClaims,
+};
+use pixel_core::kv::KvStore;
+use pixel_core::outcome::HttpAnswer;
+use pixel_core::schema::{self, CONFIGS_STORE};
+use serde_json::json;
+use spin_sdk::http::Request;
+
+use crate::ctx::{Ctx, iso};
+use crate::oauth_page::{self, Failure};
+
+/// The code exchange waits at most this long.
+const EXCHANGE_TIMEOUT_MS: u64 = 10_000;
+/// Where the browser goes once connected; the dashboard reads `googleConnection` from it.
+const DASHBOARD_PATH: &str = "/dashboard/marketing/pixels/";
+/// A state nonce not yet used.
+const OPEN: &[u8] = b"open";
+
+/// `GET /api/v1/marketing/oauth/google/start[?googleApi=dataManager|adsApi]`.
+pub async fn start(ctx: &Ctx, req: &Request) -> Result<Resp, ApiError> {
+    let ads_api = match req
+        .uri()
+        .query()
+        .and_then(|q| edge_kit::auth::query_param(q, "googleApi"))
+        .as_deref()
+    {
+        None | Some("dataManager") => false,
+        Some("adsApi") => true,
+        Some(_) => {
+            return Err(ApiError::field(
+                "googleApi",
+                "invalid",
+                "googleApi must be dataManager or adsApi",
+            ));
+        }
+    };
+    let client_id = host::variable("google_client_id").await?;
+    if client_id.trim().is_empty() {
+        return Err(ApiError::Conflict(
+            "Conectar con Google is not configured on this server (google_client_id is empty)"
+                .into(),
+        ));
+    }
+    let auth_url = host::variable("google_auth_url").await?;
+    let redirect_uri = redirect_uri(req).await?;
+    let secret = host::variable("auth_jwt_secret").await?;
+
+    let nonce = host::random_hex::<16>();
+    let browser_secret = host::random_hex::<16>();
+    let claims = StateClaims {
+        tenant: ctx.tenant.clone(),
+        user: ctx.user.clone(),
+        nonce: nonce.clone(),
+        exp_ms: ctx.now_ms + STATE_TTL_MS,
+        redirect_uri: redirect_uri.clone(),
+        browser: google_connect::browser_hash(&browser_secret),
+        ads_api,
+    };
+    let state = google_connect::sign_state(secret.as_bytes(), &claims);
+    let store = ctx.store(CONFIGS_STORE).await?;
+    store
+        .set(&schema::google_oauth_state_key(&nonce), OPEN)
+        .await?;
+
+    let url = google_connect::consent_url(
+        auth_url.trim(),
+        client_id.trim(),
+        &redirect_uri,
+        &state,
+        ads_api,
+    );
+    let mut resp = api::json_response(
+        StatusCode::OK,
+        &json!({ "authUrl": url, "expiresAt": iso(claims.exp_ms) }),
+    );
+    let cookie = format!(
+        "{BROWSER_COOKIE}={browser_secret}; Path={}; Max-Age={}; HttpOnly; SameSite=Lax{}",
+        google_connect::CALLBACK_PATH,
+        STATE_TTL_MS / 1000,
+        secure_attr(&redirect_uri)
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+/// The configured public callback URL, or the one derived from the URL the API was reached at.
+async fn redirect_uri(req: &Request) -> Result<String, ApiError> {
+    let configured = host::variable("google_oauth_redirect_url").await?;
+    if !configured.trim().is_empty() {
+        return Ok(configured.trim().to_owned());
+    }
+    req.headers()
+        .get("spin-full-url")
+        .and_then(|v| v.to_str().ok())
+        .and_then(google_connect::derive_redirect_uri)
+        .ok_or_else(|| {
+            ApiError::internal("no google_oauth_redirect_url and no spin-full-url to derive it")
+        })
+}
+
+/// The cookie is `Secure` whenever the flow runs over HTTPS (it always does in production).
+fn secure_attr(redirect_uri: &str) -> &'static str {
+    if redirect_uri.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+/// `GET /api/v1/marketing/oauth/google/callback`: always a page or a redirect, never JSON.
+pub async fn callback(req: Request) -> Resp {
+    match finish(&req).await {
+        Ok((id, ads_api)) => connected(&id, ads_api),
+        Err(failure) => {
+            // Codes only: the query holds a code and a state that must not reach the logs.
+            eprintln!("google oauth callback refused: {}", failure.code());
+            oauth_page::error_page(&failure)
+        }
+    }
+}
+
+/// The new connection's id, and whether the trainer asked for the Ads API.
+async fn finish(req: &Request) -> Result<(ConnectionId, bool), Failure> {
+    let query = req.uri().query().unwrap_or("");
+    let param = |name| edge_kit::auth::query_param(query, name).filter(|v| !v.is_empty());
+    let state = param("state").ok_or(Failure::StateMissing)?;
+    let secret = host::variable("auth_jwt_secret")
+        .await
+        .map_err(|_| Failure::Internal)?;
+    let cookie = browser_cookie(req);
+    let now_ms = host::now_ms() as i64;
+    let claims = google_connect::verify_state(secret.as_bytes(), &state, cookie.as_deref(), now_ms)
+        .map_err(Failure::State)?;
+
+    let store = SpinStore::open(CONFIGS_STORE)
+        .await
+        .map_err(|_| Failure::Internal)?;
+    claim_state(&store, &claims.nonce).await?;
+
+    if let Some(error) = param("error") {
+        return Err(if error == "access_denied" {
+            Failure::Denied
+        } else {
+            Failure::ConsentError
+        });
+    }
+    let code = param("code").ok_or(Failure::CodeMissing)?;
+    let refresh_token = exchange(&code, &claims.redirect_uri).await?;
+
+    let keyring = edge_kit::deliver::keyring()
+        .await
+        .map_err(|_| Failure::Internal)?;
+    let id = ConnectionId::from_random(host::random_bytes::<16>());
+    let encrypted = keyring
+        .encrypt_for(
+            &refresh_token,
+            host::random_bytes::<12>(),
+            &google_connect::connection_context(&claims.tenant, &id),
+        )
+        .map_err(|_| Failure::Internal)?;
+    let connection = PendingConnection {
+        id: id.clone(),
+        tenant_id: claims.tenant.clone(),
+        user_id: claims.user,
+        encrypted_refresh_token: encrypted,
+        created_at: now_ms,
+        expires_at: now_ms + CONNECTION_TTL_MS,
+    };
+    let bytes = serde_json::to_vec(&connection).map_err(|_| Failure::Internal)?;
+    store
+        .set(&schema::google_connection_key(&claims.tenant, &id), &bytes)
+        .await
+        .map_err(|_| Failure::Internal)?;
+    Ok((id, claims.ads_api))
+}
+
+/// Single use: only the request that swaps `open` to `used` goes on; the key is then removed.
+async fn claim_state(store: &SpinStore, nonce: &str) -> Result<(), Failure> {
+    let key = schema::google_oauth_state_key(nonce);
+    let claimed = store
+        .compare_and_swap(&key, Some(OPEN), b"used")
+        .await
+        .map_err(|_| Failure::Internal)?;
+    if !claimed {
+        return Err(Failure::StateUsed);
+    }
+    // A leftover `used` marker is harmless (a replay still fails the swap), so ignore errors.
+    let _ = store.delete(&key).await;
+    Ok(())
+}
+
+/// The `authorization_code` grant; the refresh token on success.
+async fn exchange(code: &str, redirect_uri: &str) -> Result<String, Failure> {
+    let ep = edge_kit::deliver::Endpoints::load()
+        .await
+        .map_err(|_| Failure::Internal)?;
+    let request = google_connect::code_exchange_request(
+        &format!("{}/token", ep.google_oauth_url),
+        &ep.google_client_id,
+        &ep.google_client_secret,
+        code,
+        redirect_uri,
+    );
+    let answer = outbound::send(
+        http::Method::POST,
+        &request.url,
+        &[("content-type", "application/x-www-form-urlencoded")],
+        Some(request.body.into_bytes()),
+        EXCHANGE_TIMEOUT_MS,
+    )
+    .await
+    .map_err(|_| Failure::ExchangeUnavailable)?;
+    google_connect::parse_code_exchange(&HttpAnswer {
+        status: answer.status,
+        retry_after: None,
+        body: &answer.body,
+    })
+    .map_err(Failure::Exchange)
+}
+
+/// The value of the browser-binding cookie, from any `Cookie` header.
+fn browser_cookie(req: &Request) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == BROWSER_COOKIE)
+        .map(|(_, value)| value.trim().to_owned())
+}
+
+/// 303 to the dashboard with the connection id (and the API choice, which the browser lost on
+/// the way through Google); the binding cookie is spent, so clear it.
+fn connected(id: &ConnectionId, ads_api: bool) -> Resp {
+    let mut resp = api::empty_response(StatusCode::SEE_OTHER);
+    let headers = resp.headers_mut();
+    let api_choice = if ads_api { "&googleApi=adsApi" } else { "" };
+    let location = format!("{DASHBOARD_PATH}?googleConnection={id}{api_choice}");
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        headers.insert(header::LOCATION, v);
+    }
+    let clear = format!(
+        "{BROWSER_COOKIE}=; Path={}; Max-Age=0; HttpOnly; SameSite=Lax",
+        google_connect::CALLBACK_PATH
+    );
+    if let Ok(v) = HeaderValue::from_str(&clear) {
+        headers.insert(header::SET_COOKIE, v);
+    }
+    oauth_page::private_headers(headers);
+    resp
+}
