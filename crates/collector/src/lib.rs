@@ -5,6 +5,7 @@
 //! modules without Spin imports, so `cargo test -p collector --lib` runs them natively.
 
 pub mod backend;
+pub mod backend_customer;
 pub mod consent;
 pub mod cookies;
 pub mod edge;

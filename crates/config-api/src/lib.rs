@@ -9,6 +9,7 @@ mod configs;
 mod credentials;
 mod ctx;
 mod deliveries;
+mod match_hints;
 mod rekey;
 mod routes;
 mod site_verify;

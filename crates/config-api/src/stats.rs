@@ -83,6 +83,21 @@ pub async fn get(ctx: &Ctx, query: Option<&str>) -> Result<Resp, ApiError> {
     body["to"] = json!(iso(ctx.now_ms).get(..10));
     body["activeConfigs"] = json!(configs.iter().filter(|c| c.is_active).count());
     body["matchQuality"] = match_quality;
+    let mut platforms: Vec<Platform> = configs.iter().map(|c| c.platform).collect();
+    platforms.sort();
+    platforms.dedup();
+    let scope = only
+        .as_ref()
+        .map_or(StatsScope::Tenant, |c| StatsScope::Config(&c.id));
+    body["matchHints"] = crate::match_hints::hints(
+        &stores.stats,
+        &ctx.tenant,
+        scope,
+        &platforms,
+        days,
+        ctx.now_ms,
+    )
+    .await?;
     body["metaEventMatchQuality"] = Value::Array(meta_emq);
     Ok(api::json_response(StatusCode::OK, &body))
 }
