@@ -7,4 +7,5 @@ mod config_api;
 mod openapi;
 mod pipeline;
 mod security;
+mod signals;
 mod sites;
