@@ -6,6 +6,7 @@ use std::time::Duration;
 use integration_tests::{App, signature};
 use serde_json::Value;
 
+mod bots;
 mod match_keys;
 
 /// Post backend events, signed; panics unless accepted.
