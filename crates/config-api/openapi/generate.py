@@ -195,7 +195,17 @@ schemas = {
                   "properties": {"score": {"type": "number"}, "events": {"type": "integer"}}}}},
           "metaEventMatchQuality": {"type": "array", "description": "Meta's own score per event name (cached an hour); null when the token may not read it",
               "items": {"type": "object", "properties": {"configId": {"type": "string"}, "pixelId": {"type": "string"},
-                  "eventMatchQuality": {"type": ["object", "null"], "additionalProperties": {"type": "number"}}}}}}},
+                  "eventMatchQuality": {"type": ["object", "null"], "additionalProperties": {"type": "number"}}}}},
+          "filtered": {"type": "object", "description": "Events the edge did not produce because the request was junk, per reason (tenant-wide)",
+              "properties": {r: {"type": "integer"} for r in ["crawler", "headless", "prefetch", "head", "too_fast"]}},
+          "daily": {"type": "array", "description": "One entry per UTC day of the window, oldest first: accepted deliveries, failed attempts (retried or dead-lettered), junk filtered (tenant-wide)",
+              "items": {"type": "object", "required": ["date", "sent", "failed", "filtered"], "properties": {
+                  "date": {"type": "string", "format": "date"}, "sent": {"type": "integer"},
+                  "failed": {"type": "integer"}, "filtered": {"type": "integer"}}}},
+          "matchHints": {"type": "object", "description": "Per platform, up to three missing match keys ranked by what they would add (weight x share of events lacking them)",
+              "additionalProperties": {"type": "array", "items": {"type": "object", "properties": {
+                  "key": {"type": "string"}, "missingShare": {"type": "number"},
+                  "weight": {"type": "integer"}, "events": {"type": "integer"}}}}}}},
   "LogEntry": {"type": "object", "required": ["id", "timestamp", "eventName", "status", "responseCode", "payload", "latencyMs", "attempt"],
       "properties": {"id": {"type": "string"}, "timestamp": TS, "eventName": {"type": "string"},
           "status": {"type": "string", "enum": ["success", "retry", "failed", "dead_letter", "cancelled", "test", "pending"],

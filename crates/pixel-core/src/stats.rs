@@ -23,6 +23,9 @@ pub mod requests;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+mod daily;
+pub use daily::{DayPoint, daily};
+
 use crate::config::{ConfigId, TenantId};
 use crate::kv::{KvError, KvStore};
 use crate::schema::{self, StatsScope};

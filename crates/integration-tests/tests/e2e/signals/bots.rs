@@ -148,3 +148,31 @@ async fn a_person_who_took_their_time_is_tracked() {
     edge.delivered("Lead", 1).await;
     assert_eq!(filtered(&edge).await["too_fast"], 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_stats_serve_a_7_and_a_30_day_series_with_what_was_filtered() {
+    let edge = Edge::start().await;
+    let a = edge
+        .visit(Method::HEAD, "/", Some(GRANTED), &[], vec![])
+        .await;
+    assert_eq!(a.status, 200);
+    for days in [7, 30] {
+        let a = edge
+            .app
+            .client
+            .get(
+                &format!("/api/v1/marketing/tracking-stats?days={days}"),
+                &edge.app.token(TENANT),
+            )
+            .await;
+        let series = a.json()["daily"].as_array().cloned().unwrap_or_default();
+        assert_eq!(series.len(), days, "{}", a.text());
+        let today = series.last().unwrap();
+        assert_eq!(today["filtered"], 1, "{today}");
+        assert_eq!(
+            (today["sent"].as_u64(), today["failed"].as_u64()),
+            (Some(0), Some(0))
+        );
+        assert!(series[0]["date"].as_str().unwrap() < today["date"].as_str().unwrap());
+    }
+}
