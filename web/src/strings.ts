@@ -335,6 +335,17 @@ export const S = {
       } as Record<string, string>,
     },
   },
+  alerts: {
+    banner: (n: number) => (n === 1 ? 'Hay 1 problema con el seguimiento' : `Hay ${n} problemas con el seguimiento`),
+    badge: 'Alerta',
+    kind: {
+      credentials_refused: (platform: string) =>
+        `${platform} ha rechazado el token de acceso: los eventos esperan hasta que pongas uno válido.`,
+      dead_letters_today: (platform: string, n: number) =>
+        `${platform}: ${n} ${n === 1 ? 'evento descartado' : 'eventos descartados'} hoy. Revisa los registros.`,
+    },
+    unknown: (platform: string) => `${platform}: revisa este píxel.`,
+  },
   dedup: {
     heading: 'Evita duplicados con tu píxel del navegador',
     body:

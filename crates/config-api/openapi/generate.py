@@ -267,6 +267,16 @@ paths = {
               params=[{"name": "days", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 90, "default": 7}},
                       {"name": "configId", "in": "query", "required": False, "schema": {"type": "string"}}],
               op_id="trackingStats")},
+  "/api/v1/marketing/alerts": {
+    "get": op("Open alerts of the tenant's configs: each exists while its cause does and clears by itself",
+              {"200": ok("The open alerts", {"type": "object", "required": ["alerts"], "properties": {"alerts": {
+                  "type": "array", "items": {"type": "object", "required": ["id", "kind", "configId", "platform"],
+                      "properties": {"id": {"type": "string"},
+                          "kind": {"type": "string", "enum": ["credentials_refused", "dead_letters_today"]},
+                          "configId": {"type": "string"}, "platform": ref("Platform"),
+                          "since": {"type": ["integer", "null"], "description": "Unix ms"},
+                          "count": {"type": ["integer", "null"]}}}}}})},
+              op_id="listAlerts")},
   "/api/v1/marketing/sites": {
     "get": op("List the tenant's sites", {"200": ok("The sites", {"type": "array", "items": ref("Site")})}, op_id="listSites")},
   "/api/v1/marketing/sites/{host}": {

@@ -5,6 +5,7 @@
 //! leaves through `edge_kit::api::ApiError`, so the client always gets
 //! `{"error":{"code","message","details"}}` and never an internal cause.
 
+mod alerts;
 mod configs;
 mod credentials;
 mod ctx;
@@ -59,6 +60,7 @@ async fn serve(req: Request) -> Result<Resp, ApiError> {
         Route::DispatcherTick => tick(&ctx, query).await,
         Route::TestEvent(id) => test_event::send(&ctx, &id).await,
         Route::TrackingStats => stats::get(&ctx, query).await,
+        Route::Alerts => alerts::list(&ctx).await,
     }
 }
 

@@ -1,6 +1,7 @@
 // One function per endpoint of issues 4 and 5. Paths are relative to API_BASE.
 import type { AxiosInstance } from 'axios';
 import type {
+  Alert,
   CreateConfigBody,
   DeadLetter,
   LogEntry,
@@ -40,6 +41,7 @@ export const api = {
   /** Replays every dead letter of the config (the API takes no selection). */
   replayDeadLetters: async (http: AxiosInstance, id: string) =>
     (await http.post<{ replayed?: number }>(`${one(id)}/dead-letters/replay`)).data,
+  alerts: async (http: AxiosInstance) => list<Alert>((await http.get('/alerts')).data, 'alerts'),
   stats: async (http: AxiosInstance, days = 7, configId?: string) =>
     (await http.get<TrackingStats>('/tracking-stats', { params: configId ? { days, configId } : { days } })).data,
 };

@@ -190,3 +190,13 @@ export interface TestEventResult {
   platformMessage?: string | null;
   payload?: unknown;
 }
+
+/** `GET /alerts`: an open alert; it exists while its cause does (issue 15). */
+export interface Alert {
+  id: string;
+  kind: 'credentials_refused' | 'dead_letters_today' | string;
+  configId: string;
+  platform: string;
+  since?: number | null;
+  count?: number | null;
+}

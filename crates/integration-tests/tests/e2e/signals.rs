@@ -6,6 +6,7 @@ use std::time::Duration;
 use integration_tests::{App, signature};
 use serde_json::Value;
 
+mod alerts;
 mod bots;
 mod match_keys;
 

@@ -1,5 +1,5 @@
-//! A backend event with every match key reaches Meta, TikTok and Google normalised the way each
-//! documents it, and the KPIs say which missing key would help most.
+//! A backend event with every match key reaches Meta, TikTok and Google (Data Manager, the
+//! default for new configs) normalised the way each documents it, and the KPIs say which missing key would help most.
 
 use integration_tests::App;
 use mock_platforms::Platform;
@@ -14,22 +14,23 @@ fn h(s: &str) -> Value {
     json!(HashedValue::hash(s).as_str())
 }
 
-/// The first event row `platform` received.
+/// The lead's row as `platform` received it: Meta and TikTok `data[]` by `event_id`, Google's
+/// Data Manager `events[]` of a live (not `validateOnly`) `events:ingest`.
 fn row(app: &App, platform: Platform) -> Option<Value> {
-    let key = if platform == Platform::Google {
-        "conversions"
-    } else {
-        "data"
-    };
-    app.mock
+    let posts = app
+        .mock
         .requests_for(platform)
         .into_iter()
-        .filter(|r| r.method == "POST")
-        .flat_map(|r| r.body[key].as_array().cloned().unwrap_or_default())
-        .find(|r| {
-            let id = r["event_id"].as_str().or(r["orderId"].as_str());
-            id == Some("lead-keys-1")
-        })
+        .filter(|r| r.method == "POST");
+    if platform == Platform::Google {
+        return posts
+            .filter(|r| r.path.ends_with("events:ingest") && r.body["validateOnly"] != true)
+            .flat_map(|r| r.body["events"].as_array().cloned().unwrap_or_default())
+            .next();
+    }
+    posts
+        .flat_map(|r| r.body["data"].as_array().cloned().unwrap_or_default())
+        .find(|r| r["event_id"] == "lead-keys-1")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -91,18 +92,25 @@ async fn a_backend_event_with_every_match_key_reaches_each_platform_normalised()
     ] {
         assert_eq!(tiktok[key], want, "TikTok {key}: {tiktok}");
     }
-    let google = row(&app, Platform::Google).unwrap()["userIdentifiers"].clone();
+    let google = row(&app, Platform::Google).unwrap()["userData"]["userIdentifiers"].clone();
     let address = google
         .as_array()
         .unwrap()
         .iter()
-        .find_map(|i| i.get("addressInfo"))
+        .find_map(|i| i.get("address"))
         .cloned()
         .unwrap_or_else(|| panic!("no address identifier: {google}"));
     assert_eq!(
         address,
-        json!({"hashedFirstName": h("joe"), "hashedLastName": h("smith"),
-               "countryCode": "US", "postalCode": "94025"})
+        json!({"givenName": h("joe"), "familyName": h("smith"),
+               "regionCode": "US", "postalCode": "94025"})
+    );
+    assert!(
+        google
+            .as_array()
+            .unwrap()
+            .contains(&json!({"phoneNumber": h("+16505551212")})),
+        "{google}"
     );
 
     // Nothing raw was stored on the way: the queue and logs hold hashes only.
