@@ -144,13 +144,12 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
     };
     // Junk (bots, headless browsers, prefetches, HEAD) still gets its page; it yields no
     // event, and what it would have yielded is counted per reason (`junk`, `filter`).
-    let (hints, sec_purpose, purpose) = (hv("sec-ch-ua"), hv("sec-purpose"), hv("purpose"));
+    let (sec_purpose, purpose) = (hv("sec-purpose"), hv("purpose"));
     let (x_purpose, x_moz) = (hv("x-purpose"), hv("x-moz"));
     let mut junk = junk::classify(
         &parts.method,
         &junk::Signals {
             user_agent: visit.user_agent.as_deref(),
-            client_hints: hints.as_deref(),
             sec_purpose: sec_purpose.as_deref(),
             purpose: purpose.as_deref(),
             x_purpose: x_purpose.as_deref(),

@@ -71,10 +71,6 @@ fn headless_prefetch_and_head_are_told_apart() {
         Some(Junk::Headless)
     );
     assert_eq!(
-        with(|s| s.client_hints = Some("\"HeadlessChrome\";v=\"131\"")),
-        Some(Junk::Headless)
-    );
-    assert_eq!(
         with(|s| s.sec_purpose = Some("prefetch")),
         Some(Junk::Prefetch)
     );
