@@ -284,6 +284,68 @@ export const S = {
     ms: (n: number) => `${Math.round(n).toLocaleString('es-ES')} ms`,
     count: (n: number) => n.toLocaleString('es-ES'),
     score: (n: number) => `${n.toLocaleString('es-ES', { maximumFractionDigits: 1 })} / 10`,
+    trend: {
+      name: 'Eventos por día',
+      help: 'Cada barra es un día (hora UTC): enviados y aceptados por la plataforma, fallidos (reintentados o descartados) y filtrados (bots, precargas y formularios enviados demasiado rápido).',
+      range: (days: number) => `${days} días`,
+      rangeLabel: 'Periodo del gráfico',
+      loading: 'Cargando el gráfico…',
+      empty: 'Todavía no hay eventos en este periodo.',
+      sent: 'Enviados',
+      failed: 'Fallidos',
+      filtered: 'Filtrados',
+      day: (date: string) => {
+        const [y = 1970, m = 1, d = 1] = date.split('-').map(Number);
+        return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString('es-ES', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+      },
+      bar: (day: string, sent: number, failed: number, filtered: number) =>
+        `${day}: ${sent} enviados, ${failed} fallidos, ${filtered} filtrados`,
+      summary: (days: number, sent: number, failed: number, filtered: number) =>
+        `Últimos ${days} días: ${sent} enviados, ${failed} fallidos, ${filtered} filtrados`,
+    },
+    filtered: {
+      name: 'Tráfico filtrado',
+      help: 'Visitas que no generan eventos porque no son de una persona: buscadores y vistas previas de enlaces, navegadores automatizados, precargas, peticiones HEAD y formularios enviados más rápido de lo que una persona puede rellenarlos.',
+      reason: {
+        crawler: 'Bots y vistas previas',
+        headless: 'Navegadores automatizados',
+        prefetch: 'Precargas',
+        head: 'Peticiones HEAD',
+        too_fast: 'Formularios demasiado rápidos',
+      } as Record<string, string>,
+    },
+    hints: {
+      heading: 'Cómo mejorar la coincidencia',
+      none: 'Tus eventos ya llevan los datos que más ayudan.',
+      share: (pct: number) => `falta en el ${pct} % de los eventos`,
+      platform: (p: string) => `En ${p}`,
+      key: {
+        email: 'Pide el correo electrónico en el formulario de contacto.',
+        phone: 'Pide el teléfono en el formulario de contacto.',
+        fbc: 'Enlaza tus anuncios de Meta a páginas que pasen por el píxel del servidor, para conservar el identificador de clic (fbclid).',
+        fbp: 'Activa el píxel del navegador de Meta o deja que tus páginas pasen por el servidor para guardar la cookie _fbp.',
+        ttclid: 'Enlaza tus anuncios de TikTok a páginas que pasen por el servidor, para conservar el identificador de clic (ttclid).',
+        ttp: 'Deja que tus páginas pasen por el servidor para guardar la cookie de TikTok (_ttp).',
+        click_id: 'Activa el etiquetado automático en Google Ads y enlaza a páginas que pasen por el servidor, para conservar el gclid.',
+        external_id: 'Envía desde TrainerERP el identificador del cliente (externalId) con cada evento.',
+        ip_and_user_agent: 'Envía la IP y el navegador del cliente con los eventos del servidor.',
+        first_and_last_name: 'Pide nombre y apellidos en el formulario.',
+        location: 'Envía la ciudad, el código postal y el país del cliente desde TrainerERP.',
+        date_of_birth: 'Envía la fecha de nacimiento del cliente si la tienes en su ficha.',
+        address: 'Envía nombre, apellidos, código postal y país juntos: Google los usa como una sola dirección.',
+      } as Record<string, string>,
+    },
+  },
+  alerts: {
+    banner: (n: number) => (n === 1 ? 'Hay 1 problema con el seguimiento' : `Hay ${n} problemas con el seguimiento`),
+    badge: 'Alerta',
+    kind: {
+      credentials_refused: (platform: string) =>
+        `${platform} ha rechazado el token de acceso: los eventos esperan hasta que pongas uno válido.`,
+      dead_letters_today: (platform: string, n: number) =>
+        `${platform}: ${n} ${n === 1 ? 'evento descartado' : 'eventos descartados'} hoy. Revisa los registros.`,
+    },
+    unknown: (platform: string) => `${platform}: revisa este píxel.`,
   },
   dedup: {
     heading: 'Evita duplicados con tu píxel del navegador',

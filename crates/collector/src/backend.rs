@@ -2,8 +2,9 @@
 //! core's [`Event`] with identifiers hashed at once. Pure: the clock comes in as an argument.
 //!
 //! An item is `{eventId, event, tenantId, occurredAt, customer: {email, phone, firstName,
-//! lastName, externalId, ip, userAgent, fbp, fbc, ttclid, gclid, consent}, value, currency,
-//! orderId, contentName}`. `event` is a TrainerERP internal name (`cliente.pago_exitoso`) or a
+//! lastName, externalId, city, region, postalCode, country, dateOfBirth, gender, ip, userAgent,
+//! fbp, fbc, ttclid, gclid, consent}, value, currency, orderId, contentName}`. Match keys are
+//! checked here (see [`crate::backend_customer`]) and hashed at once; none is stored raw. `event` is a TrainerERP internal name (`cliente.pago_exitoso`) or a
 //! standard one (`PURCHASE`); a name the product does not know is still accepted when one of
 //! the tenant's configs maps it (`mapped` below).
 
@@ -11,7 +12,7 @@ use pixel_core::StandardEvent;
 use pixel_core::click_ids;
 use pixel_core::config::TenantId;
 use pixel_core::event::mapping::default_standard_event;
-use pixel_core::event::{ActionSource, Consent, Event, EventId, HashedIdentity, RawIdentity};
+use pixel_core::event::{ActionSource, Consent, Event, EventId, HashedIdentity};
 use serde_json::{Map, Value, json};
 
 use crate::order::purchase_event_id;
@@ -37,7 +38,7 @@ pub struct Item {
 /// One field error: `{field, code, message}`.
 pub type FieldErr = Value;
 
-fn err(field: &str, code: &str, message: &str) -> FieldErr {
+pub(crate) fn err(field: &str, code: &str, message: &str) -> FieldErr {
     json!({ "field": field, "code": code, "message": message })
 }
 
@@ -198,15 +199,8 @@ pub fn parse_item(
             Consent::default()
         }
     };
+    let raw = crate::backend_customer::raw_identity(customer, &mut errors);
     let mut s = |k: &str| opt_str(customer, k, &mut errors);
-    let raw = RawIdentity {
-        email: s("email"),
-        phone: s("phone"),
-        first_name: s("firstName"),
-        last_name: s("lastName"),
-        external_id: s("externalId"),
-        ..RawIdentity::default()
-    };
     let (ip, ua) = (s("ip"), s("userAgent"));
     let (fbp, fbc, ttclid, gclid) = (s("fbp"), s("fbc"), s("ttclid"), s("gclid"));
     let (Some(given_id), Some(tenant), Some(name), Some(time), true) =
@@ -242,7 +236,11 @@ pub fn parse_item(
     })
 }
 
-fn opt_str(obj: &Map<String, Value>, key: &str, errors: &mut Vec<FieldErr>) -> Option<String> {
+pub(crate) fn opt_str(
+    obj: &Map<String, Value>,
+    key: &str,
+    errors: &mut Vec<FieldErr>,
+) -> Option<String> {
     match obj.get(key) {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.trim().is_empty() => None,

@@ -25,7 +25,7 @@ use std::rc::Rc;
 use crate::backend::DEFAULT_COUNTRY;
 use crate::pixel::{BoxError, inject_head, pixels_of, snippet};
 use crate::recent::Recent;
-use crate::{consent, cookies, forward, guard, lead, order, outbox, purchase, track};
+use crate::{consent, cookies, filter, forward, guard, junk, lead, order, outbox, purchase, track};
 
 /// Every answer's body: a page, the origin's stream, or that stream rewritten.
 pub type EdgeBody = Pin<Box<dyn Body<Data = Bytes, Error = BoxError>>>;
@@ -142,14 +142,24 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
         cookie: hv("cookie").unwrap_or_default(),
         host,
     };
+    // Junk (bots, headless browsers, prefetches, HEAD) still gets its page; it yields no
+    // event, and what it would have yielded is counted per reason (`junk`, `filter`).
+    let (sec_purpose, purpose) = (hv("sec-purpose"), hv("purpose"));
+    let (x_purpose, x_moz) = (hv("x-purpose"), hv("x-moz"));
+    let mut junk = junk::classify(
+        &parts.method,
+        &junk::Signals {
+            user_agent: visit.user_agent.as_deref(),
+            sec_purpose: sec_purpose.as_deref(),
+            purpose: purpose.as_deref(),
+            x_purpose: x_purpose.as_deref(),
+            x_moz: x_moz.as_deref(),
+        },
+    );
     let trackable = visit.site.is_some()
         && !track::is_static_asset(&visit.path)
-        && !track::is_bot(visit.user_agent.as_deref())
         // A partial answer is no page view, and splicing a pixel into it would corrupt it.
-        && !parts.headers.contains_key(header::RANGE)
-        && hv("sec-purpose")
-            .or_else(|| hv("purpose"))
-            .is_none_or(|p| !p.contains("prefetch"));
+        && !parts.headers.contains_key(header::RANGE);
     let kind = visit
         .site
         .as_ref()
@@ -216,18 +226,30 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let html = track::is_html(rct);
-    let names: Vec<(StandardEvent, Option<track::Order>)> = if !trackable {
+    let page_view = visit.method == Method::GET || visit.method == Method::HEAD;
+    let mut names: Vec<(StandardEvent, Option<track::Order>)> = if !trackable {
         Vec::new()
     } else if is_lead && (status.is_success() || status.is_redirection()) {
         vec![(StandardEvent::Lead, None)]
-    } else if visit.method == Method::GET && status.is_success() && html {
+    } else if page_view && status.is_success() && html {
         std::iter::once((StandardEvent::PageView, None))
             .chain(track::page_event(kind, &visit.query))
             .collect()
     } else {
         Vec::new()
     };
-    // A thank-you page's order needs TrainerERP's signature where the site asks for it.
+    if let (false, Some(site)) = (names.is_empty(), &visit.site) {
+        if junk.is_none() && is_lead && filter::lead_too_fast(&visit.host, &visit.cookie, now).await
+        {
+            junk = Some(junk::Junk::TooFast);
+        }
+        if let Some(why) = junk {
+            filter::count(site, why, names.len(), now).await;
+            names.clear();
+        }
+    }
+    // A thank-you page's order needs TrainerERP's signature where the site asks for it (junk
+    // never gets this far).
     let (names, signed_order) =
         purchase::proven_orders(names, visit.site.as_deref(), &visit.query).await;
     if let (false, Some(site)) = (names.is_empty(), &visit.site) {
@@ -241,7 +263,12 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
                 let random = u64::from_le_bytes(random_bytes::<8>());
                 let (ids, set_cookies) =
                     track::visit_ids(&visit.query, &visit.cookie, domain.as_deref(), now, random);
-                for c in set_cookies {
+                // The form timer starts with every page a tracked visitor is served.
+                let timer = match (html && status.is_success(), filter::timer_key().await) {
+                    (true, Some(key)) => Some(filter::timer_cookie(&key, &visit.host, now)),
+                    _ => None,
+                };
+                for c in set_cookies.into_iter().chain(timer) {
                     if let Ok(v) = HeaderValue::from_str(&c) {
                         rparts.headers.append(header::SET_COOKIE, v);
                     }

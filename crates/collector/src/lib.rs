@@ -5,13 +5,16 @@
 //! modules without Spin imports, so `cargo test -p collector --lib` runs them natively.
 
 pub mod backend;
+pub mod backend_customer;
 pub mod consent;
 pub mod cookies;
 pub mod edge;
+pub mod filter;
 pub mod forward;
 pub mod guard;
 pub mod head;
 pub mod ingest;
+pub mod junk;
 pub mod lead;
 pub mod order;
 pub mod outbox;

@@ -1,5 +1,5 @@
-//! What a request through the edge means: whether it can be tracked at all (static assets,
-//! bots, prefetches), which events an answered page yields, and the visitor's click ids with
+//! What a request through the edge means: whether it can be tracked at all (static assets;
+//! bots and prefetches are `junk`'s), which events an answered page yields, and the visitor's click ids with
 //! the first-party cookies that keep them. Pure: clock and randomness come in as arguments.
 
 use edge_kit::auth::query_param;
@@ -20,37 +20,6 @@ pub fn is_static_asset(path: &str) -> bool {
     let last = path.rsplit('/').next().unwrap_or("");
     last.rsplit_once('.')
         .is_some_and(|(_, ext)| STATIC_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
-}
-
-const BOT_MARKERS: [&str; 16] = [
-    "bot",
-    "crawl",
-    "spider",
-    "slurp",
-    "facebookexternalhit",
-    "headlesschrome",
-    "lighthouse",
-    "pingdom",
-    "uptime",
-    "curl/",
-    "wget",
-    "python-",
-    "go-http-client",
-    "java/",
-    "preview",
-    "monitor",
-];
-
-/// Known bots and tools, and requests without a user agent (no platform accepts a web event
-/// without one).
-pub fn is_bot(user_agent: Option<&str>) -> bool {
-    match user_agent.map(str::trim) {
-        None | Some("") => true,
-        Some(ua) => {
-            let ua = ua.to_ascii_lowercase();
-            BOT_MARKERS.iter().any(|m| ua.contains(m))
-        }
-    }
 }
 
 /// An HTML document answer.

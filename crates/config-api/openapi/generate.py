@@ -199,7 +199,17 @@ schemas = {
                   "properties": {"score": {"type": "number"}, "events": {"type": "integer"}}}}},
           "metaEventMatchQuality": {"type": "array", "description": "Meta's own score per event name (cached an hour); null when the token may not read it",
               "items": {"type": "object", "properties": {"configId": {"type": "string"}, "pixelId": {"type": "string"},
-                  "eventMatchQuality": {"type": ["object", "null"], "additionalProperties": {"type": "number"}}}}}}},
+                  "eventMatchQuality": {"type": ["object", "null"], "additionalProperties": {"type": "number"}}}}},
+          "filtered": {"type": "object", "description": "Events the edge did not produce because the request was junk, per reason (tenant-wide)",
+              "properties": {r: {"type": "integer"} for r in ["crawler", "headless", "prefetch", "head", "too_fast"]}},
+          "daily": {"type": "array", "description": "One entry per UTC day of the window, oldest first: accepted deliveries, failed attempts (retried or dead-lettered), junk filtered (tenant-wide)",
+              "items": {"type": "object", "required": ["date", "sent", "failed", "filtered"], "properties": {
+                  "date": {"type": "string", "format": "date"}, "sent": {"type": "integer"},
+                  "failed": {"type": "integer"}, "filtered": {"type": "integer"}}}},
+          "matchHints": {"type": "object", "description": "Per platform, up to three missing match keys ranked by what they would add (weight x share of events lacking them)",
+              "additionalProperties": {"type": "array", "items": {"type": "object", "properties": {
+                  "key": {"type": "string"}, "missingShare": {"type": "number"},
+                  "weight": {"type": "integer"}, "events": {"type": "integer"}}}}}}},
   "LogEntry": {"type": "object", "required": ["id", "timestamp", "eventName", "status", "responseCode", "payload", "latencyMs", "attempt"],
       "properties": {"id": {"type": "string"}, "timestamp": TS, "eventName": {"type": "string"},
           "status": {"type": "string", "enum": ["success", "retry", "failed", "dead_letter", "cancelled", "test", "pending"],
@@ -307,6 +317,16 @@ paths = {
               params=[{"name": "days", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 90, "default": 7}},
                       {"name": "configId", "in": "query", "required": False, "schema": {"type": "string"}}],
               op_id="trackingStats")},
+  "/api/v1/marketing/alerts": {
+    "get": op("Open alerts of the tenant's configs: each exists while its cause does and clears by itself",
+              {"200": ok("The open alerts", {"type": "object", "required": ["alerts"], "properties": {"alerts": {
+                  "type": "array", "items": {"type": "object", "required": ["id", "kind", "configId", "platform"],
+                      "properties": {"id": {"type": "string"},
+                          "kind": {"type": "string", "enum": ["credentials_refused", "dead_letters_today"]},
+                          "configId": {"type": "string"}, "platform": ref("Platform"),
+                          "since": {"type": ["integer", "null"], "description": "Unix ms"},
+                          "count": {"type": ["integer", "null"]}}}}}})},
+              op_id="listAlerts")},
   "/api/v1/marketing/sites": {
     "get": op("List the tenant's sites", {"200": ok("The sites", {"type": "array", "items": ref("Site")})}, op_id="listSites")},
   "/api/v1/marketing/sites/{host}": {

@@ -5,6 +5,7 @@
 //! leaves through `edge_kit::api::ApiError`, so the client always gets
 //! `{"error":{"code","message","details"}}` and never an internal cause.
 
+mod alerts;
 mod configs;
 mod credentials;
 mod ctx;
@@ -12,6 +13,7 @@ mod deliveries;
 mod oauth;
 mod oauth_connection;
 mod oauth_page;
+mod match_hints;
 mod rekey;
 mod routes;
 mod site_verify;
@@ -68,6 +70,7 @@ async fn serve(req: Request) -> Result<Resp, ApiError> {
         Route::TrackingStats => stats::get(&ctx, query).await,
         Route::GoogleOAuthStart => oauth::start(&ctx, &req).await,
         Route::GoogleOAuthCallback => Ok(oauth::callback(req).await),
+        Route::Alerts => alerts::list(&ctx).await,
     }
 }
 

@@ -28,6 +28,7 @@ pub enum Route {
     TrackingStats,
     GoogleOAuthStart,
     GoogleOAuthCallback,
+    Alerts,
 }
 
 impl Route {
@@ -64,6 +65,12 @@ impl Route {
                 ([id, "test"], &Method::POST) => Ok(Route::TestEvent((*id).to_owned())),
                 ([_, "test"], _) => not_allowed("POST"),
                 _ => Err(not_found(path)),
+            };
+        }
+        if path == "/api/v1/marketing/alerts" {
+            return match *method {
+                Method::GET => Ok(Route::Alerts),
+                _ => not_allowed("GET"),
             };
         }
         if path == "/api/v1/marketing/tracking-stats" {

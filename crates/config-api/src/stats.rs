@@ -2,7 +2,8 @@
 //! (or of one of its configs) from the day counters the dispatcher keeps (the core's
 //! `stats::summary`), plus the active configs, the core's match-quality estimate per platform
 //! and event type, and Meta's own Event Match Quality (Dataset Quality API, cached an hour in
-//! the `stats` store, fetched only when the token may read it).
+//! the `stats` store, fetched only when the token may read it), the daily series (sent, failed,
+//! filtered per day, for the chart) and the match-quality hints (`match_hints`).
 
 use std::collections::BTreeMap;
 
@@ -83,6 +84,31 @@ pub async fn get(ctx: &Ctx, query: Option<&str>) -> Result<Resp, ApiError> {
     body["to"] = json!(iso(ctx.now_ms).get(..10));
     body["activeConfigs"] = json!(configs.iter().filter(|c| c.is_active).count());
     body["matchQuality"] = match_quality;
+    body["daily"] = json!(
+        stats::daily(
+            &stores.stats,
+            &ctx.tenant,
+            only.as_ref().map(|c| &c.id),
+            days,
+            ctx.now_ms
+        )
+        .await?
+    );
+    let mut platforms: Vec<Platform> = configs.iter().map(|c| c.platform).collect();
+    platforms.sort();
+    platforms.dedup();
+    let scope = only
+        .as_ref()
+        .map_or(StatsScope::Tenant, |c| StatsScope::Config(&c.id));
+    body["matchHints"] = crate::match_hints::hints(
+        &stores.stats,
+        &ctx.tenant,
+        scope,
+        &platforms,
+        days,
+        ctx.now_ms,
+    )
+    .await?;
     body["metaEventMatchQuality"] = Value::Array(meta_emq);
     Ok(api::json_response(StatusCode::OK, &body))
 }

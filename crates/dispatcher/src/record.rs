@@ -336,15 +336,31 @@ async fn record_match_quality<S: KvStore>(
 ) -> Result<(), KvError> {
     use std::collections::BTreeMap;
     let mut per_type: BTreeMap<pixel_core::StandardEvent, (i64, i64)> = BTreeMap::new();
+    // The hints' counters: delivered events, and those lacking each key.
+    let mut missing: BTreeMap<String, i64> = BTreeMap::new();
     for ((d, e), v) in deliveries.iter().zip(events).zip(verdicts) {
         if let (Some(e), Verdict::Delivered { .. }) = (e, v) {
             let q = pixel_core::match_quality::estimate(e, config.platform);
             let slot = per_type.entry(d.event_name).or_default();
             slot.0 += i64::from(q.score_tenths);
             slot.1 += 1;
+            let metric = |k| schema::match_quality_missing_metric(config.platform, k);
+            *missing.entry(metric(None)).or_default() += 1;
+            for (key, _) in &q.missing {
+                *missing.entry(metric(Some(key))).or_default() += 1;
+            }
         }
     }
     let day = stats::utc_day(now_ms);
+    for (metric, n) in &missing {
+        for scope in [
+            schema::StatsScope::Tenant,
+            schema::StatsScope::Config(&config.id),
+        ] {
+            let key = schema::stats_key(&config.tenant_id, scope, day, metric);
+            stores.stats.increment(&key, *n).await?;
+        }
+    }
     for (event, (sum, n)) in per_type {
         let (sum_key, n_key) = pixel_core::schema::match_quality_metrics(config.platform, event);
         for scope in [

@@ -225,3 +225,34 @@ pub fn signature_at(body: &[u8], t: i64, secret: &str) -> String {
 pub fn signature(body: &[u8]) -> String {
     signature_at(body, now_secs(), INGEST_SECRET)
 }
+
+/// HMAC-SHA256 of `msg` under `key`, raw bytes (through jsonwebtoken's HS256, as above).
+fn hmac_sha256(key: &[u8], msg: &[u8]) -> Vec<u8> {
+    let b64 = jsonwebtoken::crypto::sign(msg, &EncodingKey::from_secret(key), Algorithm::HS256)
+        .expect("hmac");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(b64)
+        .expect("base64")
+}
+
+/// The edge's form-timer cookie (`_tr_t=…`) for a page of `domain` (the site's registrable
+/// domain, `example.com` for `www.example.com`) served at `served_ms`, signed as the collector
+/// signs it with the test app's ingest secret: what a browser that loaded the page then holds
+/// when it posts the form (collector `junk`).
+pub fn form_timer(domain: &str, served_ms: i64) -> String {
+    let key = hmac_sha256(INGEST_SECRET.as_bytes(), b"pixel-manager form timer key v1");
+    let msg = format!("form-timer\n{}\n{served_ms}", domain.to_ascii_lowercase());
+    let tag: String = hmac_sha256(&key, msg.as_bytes())[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("_tr_t={served_ms}.{tag}")
+}
+
+/// Unix milliseconds now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64
+}

@@ -1,13 +1,19 @@
 //! The canonical conversion event: what the collector builds once and every platform's payload
 //! builder reads.
 //!
-//! It holds identifiers only in hashed form ([`HashedIdentity`]); raw e-mail and phone exist
+//! It holds identifiers only in hashed form ([`HashedIdentity`]), except the coarse location
+//! keys Google and TikTok take in clear ([`ClearLocation`]); raw e-mail, phone and names exist
 //! only in [`RawIdentity`], which is never serialised.
+//!
+//! For payload builders (the Data Manager one included): `identity.email_google` and
+//! `identity.phone_e164` are Google's e-mail and phone hashes, and
+//! [`HashedIdentity::google_address`] gives the address identifier (names hashed,
+//! `regionCode` and `postalCode` in clear) only when all four parts are known.
 
 pub mod identity;
 pub mod mapping;
 
-pub use identity::{HashedIdentity, RawIdentity};
+pub use identity::{ClearLocation, GoogleAddress, HashedIdentity, RawIdentity};
 pub use mapping::{EventMapping, InternalEventTarget};
 
 use crate::platform::StandardEvent;

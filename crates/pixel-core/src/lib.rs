@@ -3,6 +3,7 @@
 //! Pure Rust: no `spin-sdk`, no `wasmtime`, no I/O. Clock, randomness and storage come in from
 //! the caller (see [`kv::KvStore`]), so every rule is tested natively and deterministically.
 
+pub mod alerts;
 pub mod click_ids;
 pub mod config;
 pub mod crypto;

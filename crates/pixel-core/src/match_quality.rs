@@ -10,7 +10,12 @@
 //! - TikTok (same identity keys, its own click id): e-mail 30, phone 20, ttclid 20,
 //!   external id 10, IP and user agent together 10, ttp 10.
 //! - Google: a click id matches the click exactly, so it alone is worth 60; enhanced
-//!   conversions for leads add e-mail 25 and phone 15.
+//!   conversions for leads add e-mail 22, phone 13 and the address identifier (first and last
+//!   name, country and postal code together) 5.
+//!
+//! The dispatcher also counts, per platform, the delivered events that lacked each key
+//! ([`WEIGHTS`] names them); the KPI endpoint turns that into hints ranked by
+//! [`hint_value`], which the dashboard words in Spanish.
 //!
 //! Without consent to share user data, nothing is sent to Meta or TikTok, and Google gets only
 //! the click id, so the estimate follows.
@@ -34,50 +39,95 @@ impl MatchQuality {
     }
 }
 
-/// Estimate for `event` as `platform` will receive it.
-pub fn estimate(event: &Event, platform: Platform) -> MatchQuality {
+/// Each platform's keys and weights (tenths), most valuable first.
+pub const WEIGHTS: [(Platform, &[(&str, u8)]); 3] = [
+    (
+        Platform::Meta,
+        &[
+            ("email", 30),
+            ("phone", 20),
+            ("fbc", 15),
+            ("external_id", 10),
+            ("ip_and_user_agent", 10),
+            ("fbp", 8),
+            ("first_and_last_name", 3),
+            ("location", 2),
+            ("date_of_birth", 2),
+        ],
+    ),
+    (
+        Platform::TikTok,
+        &[
+            ("email", 30),
+            ("phone", 20),
+            ("ttclid", 20),
+            ("external_id", 10),
+            ("ip_and_user_agent", 10),
+            ("ttp", 10),
+        ],
+    ),
+    (
+        Platform::Google,
+        &[
+            ("click_id", 60),
+            ("email", 22),
+            ("phone", 13),
+            ("address", 5),
+        ],
+    ),
+];
+
+/// The keys and weights of `platform`.
+pub fn weights(platform: Platform) -> &'static [(&'static str, u8)] {
+    WEIGHTS
+        .iter()
+        .find(|(p, _)| *p == platform)
+        .map_or(&[], |(_, w)| w)
+}
+
+/// How much a hint is worth: the key's weight times the share of events that lacked it, in
+/// hundredths of tenths (so integer ranking stays exact). A key every event lacks ranks by its
+/// weight; one that is nearly always present sinks.
+pub fn hint_value(weight: u8, missing: u64, events: u64) -> u64 {
+    if events == 0 {
+        return 0;
+    }
+    u64::from(weight) * missing.min(events) * 100 / events
+}
+
+/// Whether `event` carries `key` as `platform` would receive it (consent aside).
+fn present(event: &Event, platform: Platform, key: &str) -> bool {
     let id = &event.identity;
     let c = &event.click_ids;
+    match (platform, key) {
+        (_, "email") if platform == Platform::Google => id.email_google.is_some(),
+        (_, "email") => id.email.is_some(),
+        (Platform::Meta, "phone") => id.phone_digits.is_some(),
+        (_, "phone") => id.phone_e164.is_some(),
+        (_, "fbc") => c.fbc.is_some(),
+        (_, "fbp") => c.fbp.is_some(),
+        (_, "ttclid") => c.ttclid.is_some(),
+        (_, "ttp") => c.ttp.is_some(),
+        (_, "click_id") => c.gclid.is_some() || c.gbraid.is_some() || c.wbraid.is_some(),
+        (_, "external_id") => id.external_id.is_some(),
+        (_, "ip_and_user_agent") => event.client_ip.is_some() && event.user_agent.is_some(),
+        (_, "first_and_last_name") => id.first_name.is_some() && id.last_name.is_some(),
+        (_, "location") => {
+            id.city.is_some() || id.state.is_some() || id.zip.is_some() || id.country.is_some()
+        }
+        (_, "date_of_birth") => id.date_of_birth.is_some(),
+        (_, "address") => id.google_address().is_some(),
+        _ => false,
+    }
+}
+
+/// Estimate for `event` as `platform` will receive it.
+pub fn estimate(event: &Event, platform: Platform) -> MatchQuality {
     let consent = event.consent.ad_user_data;
-    let ip_ua = event.client_ip.is_some() && event.user_agent.is_some();
-    let keys: Vec<(&'static str, u8, bool)> = match platform {
-        Platform::Meta => vec![
-            ("email", 30, id.email.is_some()),
-            ("phone", 20, id.phone_digits.is_some()),
-            ("fbc", 15, c.fbc.is_some()),
-            ("external_id", 10, id.external_id.is_some()),
-            ("ip_and_user_agent", 10, ip_ua),
-            ("fbp", 8, c.fbp.is_some()),
-            (
-                "first_and_last_name",
-                3,
-                id.first_name.is_some() && id.last_name.is_some(),
-            ),
-            (
-                "location",
-                2,
-                id.city.is_some() || id.state.is_some() || id.zip.is_some() || id.country.is_some(),
-            ),
-            ("date_of_birth", 2, id.date_of_birth.is_some()),
-        ],
-        Platform::TikTok => vec![
-            ("email", 30, id.email.is_some()),
-            ("phone", 20, id.phone_e164.is_some()),
-            ("ttclid", 20, c.ttclid.is_some()),
-            ("external_id", 10, id.external_id.is_some()),
-            ("ip_and_user_agent", 10, ip_ua),
-            ("ttp", 10, c.ttp.is_some()),
-        ],
-        Platform::Google => vec![
-            (
-                "click_id",
-                60,
-                c.gclid.is_some() || c.gbraid.is_some() || c.wbraid.is_some(),
-            ),
-            ("email", 25, id.email_google.is_some()),
-            ("phone", 15, id.phone_e164.is_some()),
-        ],
-    };
+    let keys: Vec<(&'static str, u8, bool)> = weights(platform)
+        .iter()
+        .map(|(k, w)| (*k, *w, present(event, platform, k)))
+        .collect();
     // What travels without consent: only Google's click id.
     let sent = |name: &str| consent || (platform == Platform::Google && name == "click_id");
     let score_tenths = keys
@@ -118,6 +168,7 @@ mod tests {
             first_name: Some("Ana".into()),
             last_name: Some("Ruiz".into()),
             zip: Some("28001".into()),
+            country: Some("ES".into()),
             date_of_birth: Some("1990-01-01".into()),
             external_id: Some("c1".into()),
             ..Default::default()
@@ -137,6 +188,27 @@ mod tests {
     }
 
     #[test]
+    fn weights_sum_to_a_hundred_tenths() {
+        for (p, w) in WEIGHTS {
+            assert_eq!(
+                w.iter().map(|(_, w)| u32::from(*w)).sum::<u32>(),
+                100,
+                "{p}"
+            );
+        }
+    }
+
+    #[test]
+    fn hints_rank_by_weight_times_how_often_the_key_is_missing() {
+        // Phone missing from every lead beats e-mail missing from a tenth of them.
+        assert!(hint_value(20, 100, 100) > hint_value(30, 10, 100));
+        assert_eq!(hint_value(30, 50, 100), 1500);
+        assert_eq!(hint_value(30, 5, 0), 0);
+        // A corrupt counter above the total cannot rank beyond "always missing".
+        assert_eq!(hint_value(10, 500, 100), hint_value(10, 100, 100));
+    }
+
+    #[test]
     fn table() {
         let email_only = event(RawIdentity {
             email: Some("a@b.es".into()),
@@ -150,7 +222,7 @@ mod tests {
         let cases = [
             (&email_only, Platform::Meta, 30),
             (&email_only, Platform::TikTok, 30),
-            (&email_only, Platform::Google, 25),
+            (&email_only, Platform::Google, 22),
             (&gclid_only, Platform::Google, 60),
             (&gclid_only, Platform::Meta, 0),
             (&no_consent, Platform::Meta, 0),

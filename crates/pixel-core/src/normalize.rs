@@ -4,6 +4,9 @@
 //! platforms' published rules literally. Each returns `None` for input that cannot be a valid
 //! value: sending the hash of garbage only lowers match quality.
 
+mod location;
+pub use location::{country, is_iso_country, postal_code_clear, region_code};
+
 /// Which platform's e-mail rule applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmailScheme {
@@ -173,9 +176,19 @@ pub fn state(raw: &str) -> Option<String> {
     city(raw)
 }
 
-/// Postal code: lowercase, no spaces or dashes; in the US only the first 5 digits.
+/// Postal code as Meta hashes it: lowercase, no spaces or dashes; a US ZIP+4 (`94043-1351`,
+/// any country given or none) keeps only the part before the dash, and in the US only the
+/// first 5 digits count.
 pub fn zip(raw: &str, country: Option<&str>) -> Option<String> {
-    let compact: String = raw
+    let trimmed = raw.trim();
+    let zip_plus_four = trimmed.split_once('-').is_some_and(|(head, tail)| {
+        head.len() == 5
+            && tail.len() == 4
+            && head.bytes().chain(tail.bytes()).all(|b| b.is_ascii_digit())
+    });
+    let us_like = zip_plus_four && country.is_none_or(|c| c.eq_ignore_ascii_case("us"));
+    let source = if us_like { &trimmed[..5] } else { trimmed };
+    let compact: String = source
         .to_lowercase()
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
@@ -188,12 +201,6 @@ pub fn zip(raw: &str, country: Option<&str>) -> Option<String> {
             .then(|| five.to_owned());
     }
     non_empty(compact)
-}
-
-/// Country: ISO 3166-1 alpha-2, lowercase.
-pub fn country(raw: &str) -> Option<String> {
-    let t = raw.trim();
-    (t.len() == 2 && t.bytes().all(|b| b.is_ascii_alphabetic())).then(|| t.to_ascii_lowercase())
 }
 
 /// Date of birth as `YYYYMMDD`, from `YYYY-MM-DD`, `YYYY/MM/DD` or `YYYYMMDD`.

@@ -239,6 +239,15 @@ pub fn match_quality_metrics(platform: Platform, event: StandardEvent) -> (Strin
     (format!("{base}/sum"), format!("{base}/n"))
 }
 
+/// The day counters behind the match-quality hints: delivered events of `platform`, and those
+/// of them lacking `key` (a name of `match_quality::WEIGHTS`).
+pub fn match_quality_missing_metric(platform: Platform, key: Option<&str>) -> String {
+    match key {
+        Some(k) => format!("mqm/{platform}/miss/{k}"),
+        None => format!("mqm/{platform}/n"),
+    }
+}
+
 /// A counter; `day` is `YYYYMMDD` (UTC), `metric` a short name such as `sent` or `ev/PURCHASE`.
 pub fn stats_key(tenant: &TenantId, scope: StatsScope<'_>, day: u32, metric: &str) -> String {
     match scope {

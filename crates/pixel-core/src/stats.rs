@@ -12,6 +12,8 @@
 //!   only): Purchase events received from the backend; together they are the reconciliation.
 //! - `consent/{host}` (tenant scope only): events not sent for want of consent, per site.
 //! - `gdm_*`: Google Data Manager requests and their asynchronous outcomes ([`requests`]).
+//! - `filtered/{reason}` (tenant scope only): events the edge did not produce because the
+//!   request was junk, per reason of [`FILTER_REASONS`].
 //!
 //! Success rate = `ok / (ok + dead)`: of the deliveries that reached a final outcome, the share
 //! the platform accepted (retries in flight are neither).
@@ -20,6 +22,9 @@ pub mod requests;
 
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+mod daily;
+pub use daily::{DayPoint, daily};
 
 use crate::config::{ConfigId, TenantId};
 use crate::kv::{KvError, KvStore};
@@ -33,6 +38,9 @@ pub const LATENCY_BUCKETS_MS: [u64; 12] = [
 
 /// The most days a summary may span.
 pub const MAX_DAYS: u32 = 90;
+
+/// Why the edge produced no event for a request (the collector's `junk::Junk`).
+pub const FILTER_REASONS: [&str; 5] = ["crawler", "headless", "prefetch", "head", "too_fast"];
 
 /// What happened to one delivery attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +164,24 @@ pub async fn record_consent_skipped<S: KvStore>(
     stats.increment(&key, i64::from(n)).await.map(|_| ())
 }
 
+/// Count events the edge did not produce because the request was junk (`reason` one of
+/// [`FILTER_REASONS`]).
+pub async fn record_filtered<S: KvStore>(
+    stats: &S,
+    tenant: &TenantId,
+    reason: &str,
+    now_ms: i64,
+    n: u32,
+) -> Result<(), KvError> {
+    let key = schema::stats_key(
+        tenant,
+        StatsScope::Tenant,
+        utc_day(now_ms),
+        &format!("filtered/{reason}"),
+    );
+    stats.increment(&key, i64::from(n)).await.map(|_| ())
+}
+
 /// Backend Purchases received versus Purchase deliveries accepted, per platform.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -184,6 +210,8 @@ pub struct Summary {
     pub consent_skipped: BTreeMap<String, u64>,
     /// Google Data Manager requests and their asynchronous outcomes.
     pub google_requests: requests::GoogleRequests,
+    /// Events the edge did not produce, per reason of [`FILTER_REASONS`] (tenant-wide).
+    pub filtered: BTreeMap<String, u64>,
 }
 
 /// The KPIs of `tenant` (or of one of its configs) over the `days` UTC days ending with the day
@@ -217,6 +245,11 @@ pub async fn summary<S: KvStore>(
         hosts
             .iter()
             .map(|h| (StatsScope::Tenant, format!("consent/{h}"))),
+    );
+    metrics.extend(
+        FILTER_REASONS
+            .iter()
+            .map(|r| (StatsScope::Tenant, format!("filtered/{r}"))),
     );
 
     let day_list: Vec<u32> = (0..days)
@@ -275,6 +308,10 @@ pub async fn summary<S: KvStore>(
         p95_latency_ms,
         reconciliation,
         consent_skipped,
+        filtered: FILTER_REASONS
+            .iter()
+            .map(|r| ((*r).to_owned(), get(&format!("filtered/{r}"))))
+            .collect(),
         google_requests: requests::summarize(get),
     })
 }

@@ -1,6 +1,7 @@
 // One function per endpoint of issues 4 and 5. Paths are relative to API_BASE.
 import type { AxiosInstance } from 'axios';
 import type {
+  Alert,
   CreateConfigBody,
   GoogleApi,
   DeadLetter,
@@ -44,6 +45,7 @@ export const api = {
   /** "Conectar con Google": the consent URL to send the browser to (it comes back with `?googleConnection=`). */
   startGoogleConnection: async (http: AxiosInstance, googleApi: GoogleApi = 'dataManager') =>
     (await http.get<{ authUrl: string; expiresAt?: string }>('/oauth/google/start', { params: { googleApi } })).data,
+  alerts: async (http: AxiosInstance) => list<Alert>((await http.get('/alerts')).data, 'alerts'),
   stats: async (http: AxiosInstance, days = 7, configId?: string) =>
     (await http.get<TrackingStats>('/tracking-stats', { params: configId ? { days, configId } : { days } })).data,
 };

@@ -169,6 +169,28 @@ export interface TrackingStats {
     failedEvents: number;
     failedByReason?: Record<string, number>;
   };
+  /** One entry per UTC day of the window, oldest first (issue 15). */
+  daily?: DayPoint[];
+  /** Per platform, the missing match keys that would help most (issue 15). */
+  matchHints?: Record<string, MatchHint[]>;
+  /** Events the edge did not produce because the request was junk, per reason (issue 15). */
+  filtered?: Record<string, number>;
+}
+
+export interface DayPoint {
+  /** `YYYY-MM-DD`, UTC. */
+  date: string;
+  sent: number;
+  failed: number;
+  filtered: number;
+}
+
+export interface MatchHint {
+  key: string;
+  /** 0-1: the share of delivered events that lacked the key. */
+  missingShare: number;
+  weight: number;
+  events: number;
 }
 
 /** `POST .../{configId}/test`: the platform's verdict on one test event. */
@@ -177,4 +199,14 @@ export interface TestEventResult {
   responseCode?: number | null;
   platformMessage?: string | null;
   payload?: unknown;
+}
+
+/** `GET /alerts`: an open alert; it exists while its cause does (issue 15). */
+export interface Alert {
+  id: string;
+  kind: 'credentials_refused' | 'dead_letters_today' | string;
+  configId: string;
+  platform: string;
+  since?: number | null;
+  count?: number | null;
 }

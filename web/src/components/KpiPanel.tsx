@@ -1,9 +1,14 @@
-// The 7-day KPIs, each with a short explanation on hover/focus, and events per type as CSS bars.
+// The 7-day KPIs, each with a short explanation on hover/focus, and events per type as CSS bars;
+// then the daily trend (7 or 30 days, inline SVG), what was filtered and the match-key hints.
+import { useState } from 'react';
 import type { StandardEvent, TrackingStats } from '../api/types';
 import { useTrackingStats } from '../hooks/useConfigDetails';
 import { S } from '../strings';
+import { FilteredTraffic } from './FilteredTraffic';
 import { InfoTip } from './InfoTip';
+import { MatchHints } from './MatchHints';
 import { toKpis } from './stats';
+import { TrendChart } from './TrendChart';
 
 const K = S.kpi;
 
@@ -26,6 +31,35 @@ export function KpiPanel({ fallbackActive }: { fallbackActive: number }) {
       {isLoading && <p role="status">{K.loading}</p>}
       {isError && <p role="alert">{K.error}</p>}
       {data && <KpiFigures raw={data} fallbackActive={fallbackActive} />}
+      {data && <FilteredTraffic filtered={(data as TrackingStats).filtered} />}
+      <Trend />
+      {data && <MatchHints hints={(data as TrackingStats).matchHints} />}
+    </section>
+  );
+}
+
+const RANGES = [7, 30] as const;
+
+function Trend() {
+  const [days, setDays] = useState<(typeof RANGES)[number]>(7);
+  const { data, isLoading } = useTrackingStats(days);
+  const points = (data as TrackingStats | undefined)?.daily ?? [];
+  const T = K.trend;
+  return (
+    <section className="bars" aria-labelledby="trend-heading">
+      <h3 id="trend-heading">
+        {T.name} <InfoTip label={K.moreInfo(T.name)} text={T.help} />
+      </h3>
+      <div role="group" aria-label={T.rangeLabel} className="trend-range">
+        {RANGES.map((d) => (
+          <button key={d} type="button" aria-pressed={days === d} onClick={() => setDays(d)}>
+            {T.range(d)}
+          </button>
+        ))}
+      </div>
+      {isLoading && <p role="status">{T.loading}</p>}
+      {!isLoading && points.length === 0 && <p className="muted">{T.empty}</p>}
+      {points.length > 0 && <TrendChart points={points} />}
     </section>
   );
 }

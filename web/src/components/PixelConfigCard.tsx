@@ -1,4 +1,6 @@
 // One connected pixel: identity, health, the on/off switch and its actions.
+import type { Alert } from '../api/types';
+import { AlertBadge } from './AlertsBanner';
 import { Switch } from '@headlessui/react';
 import { useState } from 'react';
 import { toApiError } from '../api/client';
@@ -18,6 +20,8 @@ export interface PixelConfigCardProps {
   onViewLogs: (config: TrackingConfig) => void;
   onSendTest: (id: string) => Promise<TestEventResult>;
   onDelete: (id: string) => Promise<unknown>;
+  /** This config's open alerts (issue 15); none when absent. */
+  alerts?: Alert[];
 }
 
 type TestState = { kind: 'idle' } | { kind: 'sending' } | { kind: 'ok'; text: string } | { kind: 'failed'; text: string };
@@ -30,6 +34,7 @@ export function PixelConfigCard({
   onViewLogs,
   onSendTest,
   onDelete,
+  alerts,
 }: PixelConfigCardProps) {
   const [toggleError, setToggleError] = useState<string | null>(null);
   const [browserError, setBrowserError] = useState<string | null>(null);
@@ -109,6 +114,7 @@ export function PixelConfigCard({
           )}
         </div>
         <span className={`badge badge-${health.status}`}>{S.health[health.status]}</span>
+        <AlertBadge alerts={alerts ?? []} />
       </header>
 
       {health.lastError && (

@@ -6,9 +6,11 @@ import { useApi } from '../api/ApiContext';
 import { toApiError } from '../api/client';
 import { api } from '../api/endpoints';
 import type { TrackingConfig } from '../api/types';
+import { useAlerts } from '../hooks/useConfigDetails';
 import { usePixelConfigurations } from '../hooks/usePixelConfigurations';
 import { S } from '../strings';
 import { AddPixelModal } from './AddPixelModal/AddPixelModal';
+import { AlertsBanner } from './AlertsBanner';
 import { DedupGuide } from './DedupGuide';
 import { KpiPanel } from './KpiPanel';
 import { LogsDialog } from './LogsDialog';
@@ -17,6 +19,7 @@ import { PixelConfigCard } from './PixelConfigCard';
 export function PixelManagerDashboard() {
   const { data, isLoading, isError, error, refetch, updatePixelStatus, updatePixelBrowserPixel, deletePixel } =
     usePixelConfigurations();
+  const { data: openAlerts } = useAlerts();
   const http = useApi();
   const qc = useQueryClient();
   // Back from "Conectar con Google": reopen the modal where the trainer left it, connected.
@@ -85,6 +88,7 @@ export function PixelManagerDashboard() {
 
       {configs.length > 0 && (
         <>
+          <AlertsBanner />
           <KpiPanel fallbackActive={configs.filter((c) => c.isActive).length} />
           <section aria-labelledby="configs-heading">
             <h2 id="configs-heading">{S.app.configsHeading}</h2>
@@ -99,6 +103,7 @@ export function PixelManagerDashboard() {
                     onViewLogs={setLogsFor}
                     onSendTest={sendTest}
                     onDelete={deletePixel}
+                    alerts={(openAlerts ?? []).filter((a) => a.configId === config.id)}
                   />
                 </li>
               ))}

@@ -41,3 +41,9 @@ export function useTrackingStats(days = 7, configId?: string) {
     queryFn: () => api.stats(http, days, configId),
   });
 }
+
+/** The open alerts, refreshed every minute: they clear by themselves when their cause does. */
+export function useAlerts() {
+  const http = useApi();
+  return useQuery({ queryKey: ['alerts'], queryFn: () => api.alerts(http), refetchInterval: 60_000 });
+}

@@ -11,12 +11,6 @@ fn assets_bots_and_html() {
         assert!(!is_static_asset(p), "{p}");
     }
     assert!(
-        is_bot(None) && is_bot(Some("Googlebot/2.1")) && is_bot(Some("facebookexternalhit/1.1"))
-    );
-    assert!(!is_bot(Some(
-        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) Safari/604.1"
-    )));
-    assert!(
         is_html(Some("text/html; charset=utf-8"))
             && !is_html(Some("application/json"))
             && !is_html(None)

@@ -9,4 +9,5 @@ mod openapi;
 mod pipeline;
 mod scaleout;
 mod security;
+mod signals;
 mod sites;

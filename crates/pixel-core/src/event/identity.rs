@@ -68,6 +68,45 @@ pub struct HashedIdentity {
     pub address_region: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address_postal: Option<String>,
+    /// Location keys TikTok takes in clear (normalised, never hashed).
+    #[serde(skip_serializing_if = "ClearLocation::is_empty")]
+    pub clear: ClearLocation,
+}
+
+/// Location keys TikTok documents as unhashed (`user.city/state/country`). Normalised forms of
+/// coarse location only; the contact identifiers (e-mail, phone, names) are never kept in clear.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClearLocation {
+    /// ISO 3166-1 alpha-2, lowercase (`es`): TikTok `country`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// [`normalize::city`]: TikTok `city`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// [`normalize::state`]: TikTok `state`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+impl ClearLocation {
+    pub fn is_empty(&self) -> bool {
+        *self == ClearLocation::default()
+    }
+}
+
+/// Google's address identifier (Data Manager `AddressInfo`, Ads API `addressInfo`): the four
+/// parts Google requires together, names hashed, region and postal code in clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GoogleAddress<'a> {
+    /// SHA-256 of the [`normalize::name`] form (`givenName` / `hashedFirstName`).
+    pub given_name: &'a HashedValue,
+    /// SHA-256 of the [`normalize::name`] form (`familyName` / `hashedLastName`).
+    pub family_name: &'a HashedValue,
+    /// ISO 3166-1 alpha-2, uppercase (`regionCode` / `countryCode`).
+    pub region_code: &'a str,
+    /// Unhashed (`postalCode`).
+    pub postal_code: &'a str,
 }
 
 impl HashedIdentity {
@@ -98,11 +137,13 @@ impl HashedIdentity {
             None => (None, None),
         };
         let country_norm = raw.country.as_deref().and_then(normalize::country);
+        // Google's address: region and postal code normalised (ISO-checked region, postal code
+        // per `normalize::postal_code_clear`), kept only when both names are known too.
         let postal = raw
             .zip
             .as_deref()
-            .map(str::trim)
-            .filter(|z| !z.is_empty() && z.len() <= 16 && HashedValue::detect(z).is_none());
+            .filter(|z| HashedValue::detect(z).is_none())
+            .and_then(|z| normalize::postal_code_clear(z, country_norm.as_deref()));
         let names_known = raw
             .first_name
             .as_deref()
@@ -112,8 +153,14 @@ impl HashedIdentity {
                 .as_deref()
                 .is_some_and(|n| !n.trim().is_empty());
         let (address_region, address_postal) = match (&country_norm, postal, names_known) {
-            (Some(c), Some(z), true) => (Some(c.to_ascii_uppercase()), Some(z.to_owned())),
+            (Some(c), Some(z), true) => (Some(c.to_ascii_uppercase()), Some(z)),
             _ => (None, None),
+        };
+        // Clear values cannot come from a pre-hashed input: a digest has no clear form.
+        let clear = |v: &Option<String>, f: &dyn Fn(&str) -> Option<String>| {
+            v.as_deref()
+                .filter(|s| HashedValue::detect(s).is_none())
+                .and_then(f)
         };
         HashedIdentity {
             email: email(EmailScheme::Standard),
@@ -133,7 +180,23 @@ impl HashedIdentity {
             external_id: field(&raw.external_id, normalize::external_id),
             address_region,
             address_postal,
+            clear: ClearLocation {
+                country: clear(&raw.country, &normalize::country),
+                city: clear(&raw.city, &normalize::city),
+                state: clear(&raw.state, &normalize::state),
+            },
         }
+    }
+
+    /// Google's address identifier, when all four parts are known (Google refuses a partial
+    /// one). For the Data Manager builder as for the Ads API one.
+    pub fn google_address(&self) -> Option<GoogleAddress<'_>> {
+        Some(GoogleAddress {
+            given_name: self.first_name.as_ref()?,
+            family_name: self.last_name.as_ref()?,
+            region_code: self.address_region.as_deref()?,
+            postal_code: self.address_postal.as_deref()?,
+        })
     }
 
     /// True when no identifier survived normalisation.

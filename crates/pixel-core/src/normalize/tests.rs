@@ -161,7 +161,10 @@ fn address_table() {
     let zips: &[(&str, Option<&str>, Option<&str>)] = &[
         ("28001", Some("es"), Some("28001")),
         ("94025-1234", Some("US"), Some("94025")),
-        ("94025-1234", None, Some("940251234")),
+        // A US ZIP+4 keeps what comes before the dash even when the country is unknown.
+        ("94025-1234", None, Some("94025")),
+        // Meta's own example (customer information parameters, `zp`).
+        ("94035", Some("us"), Some("94035")),
         ("SW1A 1AA", Some("gb"), Some("sw1a1aa")),
         ("1000-001", Some("pt"), Some("1000001")),
         ("K1A 0B1", Some("ca"), Some("k1a0b1")),
@@ -177,6 +180,7 @@ fn address_table() {
         ("ESP", None),
         ("Spain", None),
         ("E1", None),
+        ("UK", None),
     ];
     for (raw, want) in countries {
         assert_eq!(country(raw).as_deref(), *want, "country {raw:?}");

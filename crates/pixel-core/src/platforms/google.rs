@@ -142,7 +142,8 @@ pub(super) fn click_id(e: &Event) -> Option<(&'static str, &str)> {
         .or(c.wbraid.as_deref().map(|v| ("wbraid", v)))
 }
 
-/// Hashed e-mail and phone, only with the visitor's consent to share user data.
+/// Hashed e-mail and phone, and the address identifier (`addressInfo`: names hashed, country
+/// and postal code in clear), only with the visitor's consent to share user data.
 fn identifiers(e: &Event) -> Vec<Value> {
     if !e.consent.ad_user_data {
         return Vec::new();
@@ -153,6 +154,14 @@ fn identifiers(e: &Event) -> Vec<Value> {
     }
     if let Some(h) = &e.identity.phone_e164 {
         ids.push(json!({ "hashedPhoneNumber": h.as_str() }));
+    }
+    if let Some(a) = e.identity.google_address() {
+        ids.push(json!({ "addressInfo": {
+            "hashedFirstName": a.given_name.as_str(),
+            "hashedLastName": a.family_name.as_str(),
+            "countryCode": a.region_code,
+            "postalCode": a.postal_code,
+        }}));
     }
     ids
 }

@@ -153,6 +153,10 @@ fn user(e: &Event) -> Map<String, Value> {
     put("first_name", id.first_name.as_ref().map(|h| h.as_str()));
     put("last_name", id.last_name.as_ref().map(|h| h.as_str()));
     put("zip_code", id.zip.as_ref().map(|h| h.as_str()));
+    // TikTok documents city, state and country unhashed (PLATFORMS.md).
+    put("city", id.clear.city.as_deref());
+    put("state", id.clear.state.as_deref());
+    put("country", id.clear.country.as_deref());
     put("ttclid", e.click_ids.ttclid.as_deref());
     put("ttp", e.click_ids.ttp.as_deref());
     put("ip", e.client_ip.as_deref());

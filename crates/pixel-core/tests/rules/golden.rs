@@ -137,6 +137,37 @@ fn lead() -> Event {
     e
 }
 
+/// A backend lead with every match key TrainerERP's `customer` can carry, in the shapes the
+/// platforms' docs use for their examples (Meta's customer information parameters: `Menlo Park`,
+/// `CA`, `94025-1234`, `US`, `1997-02-16`, `Female`; Google's address identifier: given and
+/// family name hashed, `US` and the 5-digit ZIP in clear).
+fn match_keys() -> Event {
+    let mut e = Event::new(
+        EventId::parse("lead-full-1").unwrap(),
+        StandardEvent::Lead,
+        NOW - 600,
+    );
+    e.action_source = ActionSource::SystemGenerated;
+    e.consent = Consent::granted();
+    e.identity = HashedIdentity::from_raw(
+        &RawIdentity {
+            email: Some("Joe.Smith@Example.com".into()),
+            phone: Some("+1 (650) 555-1212".into()),
+            first_name: Some("Joe".into()),
+            last_name: Some("Smith".into()),
+            city: Some("Menlo Park".into()),
+            state: Some("CA".into()),
+            zip: Some("94025-1234".into()),
+            country: Some("US".into()),
+            date_of_birth: Some("1997-02-16".into()),
+            gender: Some("Female".into()),
+            external_id: Some("crm-77".into()),
+        },
+        "ES",
+    );
+    e
+}
+
 /// A booked session (`cita.agendada`) from a visitor under Limited Data Use, gbraid click.
 fn schedule() -> Event {
     let mut e = Event::new(
@@ -202,6 +233,7 @@ fn golden_payloads_per_platform_and_event_type() {
         ("purchase", purchase()),
         ("lead", lead()),
         ("schedule", schedule()),
+        ("match_keys", match_keys()),
     ];
     for (platform, target) in targets() {
         for (kind, event) in &events {
@@ -258,10 +290,92 @@ fn golden_files_hold_no_token_and_no_raw_identifier() {
             "612",
             "Lucía",
             "cust-981",
+            "Menlo",
+            "Smith",
+            "crm-77",
+            "1997",
         ] {
             assert!(!text.contains(secret), "{secret} in a golden file");
         }
         seen += 1;
     }
-    assert!(seen >= 17, "{seen} golden files");
+    assert!(seen >= 21, "{seen} golden files");
+}
+
+/// The documented normalisation of each match key, read from the built requests: the hash of
+/// the form each platform's docs give (Meta: digits-only phone, `menlopark`, `ca`, `94025`, `us`,
+/// `19970216`, `f`; TikTok: E.164 phone, city/state/country in clear; Google: E.164 phone and
+/// the address identifier with `US`/`94025` unhashed).
+#[test]
+fn match_keys_follow_each_platforms_documented_normalisation() {
+    use pixel_core::hash::HashedValue;
+    let h = |s: &str| json!(HashedValue::hash(s).as_str());
+    let event = match_keys();
+    let [(_, meta), (_, tiktok), (_, google), (_, data_manager)] = targets();
+    let body = |t: &Target| {
+        t.build(std::slice::from_ref(&event), &SendMode::Live, NOW)[0]
+            .body
+            .clone()
+    };
+
+    let m = body(&meta)["data"][0]["user_data"].clone();
+    let meta_cases = [
+        ("em", h("joe.smith@example.com")),
+        ("ph", h("16505551212")),
+        ("fn", h("joe")),
+        ("ln", h("smith")),
+        ("ct", h("menlopark")),
+        ("st", h("ca")),
+        ("zp", h("94025")),
+        ("country", h("us")),
+        ("db", h("19970216")),
+        ("ge", h("f")),
+        ("external_id", h("crm-77")),
+    ];
+    for (key, want) in meta_cases {
+        assert_eq!(m[key], want, "meta {key}");
+    }
+
+    let t = body(&tiktok)["data"][0]["user"].clone();
+    let tiktok_cases = [
+        ("email", h("joe.smith@example.com")),
+        ("phone", h("+16505551212")),
+        ("first_name", h("joe")),
+        ("last_name", h("smith")),
+        ("zip_code", h("94025")),
+        ("external_id", h("crm-77")),
+        ("city", json!("menlopark")),
+        ("state", json!("ca")),
+        ("country", json!("us")),
+    ];
+    for (key, want) in tiktok_cases {
+        assert_eq!(t[key], want, "tiktok {key}");
+    }
+
+    let g = body(&google)["conversions"][0]["userIdentifiers"].clone();
+    assert_eq!(
+        g,
+        json!([
+            { "hashedEmail": h("joe.smith@example.com") },
+            { "hashedPhoneNumber": h("+16505551212") },
+            { "addressInfo": {
+                "hashedFirstName": h("joe"),
+                "hashedLastName": h("smith"),
+                "countryCode": "US",
+                "postalCode": "94025",
+            }},
+        ])
+    );
+    // The Data Manager API: the same identity, its own field names.
+    let ids = body(&data_manager)["events"][0]["userData"]["userIdentifiers"].clone();
+    let address = ids
+        .as_array()
+        .and_then(|a| a.iter().find_map(|i| i.get("address")))
+        .cloned();
+    assert_eq!(
+        address,
+        Some(json!({"givenName": h("joe"), "familyName": h("smith"),
+                    "regionCode": "US", "postalCode": "94025"})),
+        "{ids}"
+    );
 }
