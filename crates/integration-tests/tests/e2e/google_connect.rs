@@ -40,7 +40,7 @@ impl Flow {
         self.consent_query
             .split('&')
             .find_map(|p| p.strip_prefix(&format!("{name}=")))
-            .map(|v| percent_decode(v))
+            .map(percent_decode)
             .unwrap_or_default()
     }
 }
