@@ -66,8 +66,13 @@ async fn a_backend_purchase_and_an_edge_lead_reach_events_ingest_as_google_wants
     assert_eq!(post_signed(app, &json!([purchase])).await.status, 202);
     let form = "nombre=Ana&correo=ana%40example.com&tel%C3%A9fono=612+345+679";
     let ct = [("content-type", "application/x-www-form-urlencoded")];
+    // The visitor loaded the form's page ten seconds ago (the edge's signed form timer).
+    let cookie = format!(
+        "{GRANTED}; {}",
+        integration_tests::form_timer("example.com", integration_tests::now_ms() - 10_000)
+    );
     let a = edge
-        .visit(Method::POST, "/contacto", Some(GRANTED), &ct, form.into())
+        .visit(Method::POST, "/contacto", Some(&cookie), &ct, form.into())
         .await;
     assert_eq!(a.status, 303);
     edge.delivered_to(Platform::Google, "1234567890", "987654321", 1)
