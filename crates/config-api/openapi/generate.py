@@ -339,7 +339,7 @@ paths = {
                  params=[HOST], op_id="deleteSite")},
   "/api/v1/marketing/sites/{host}/verify": {
     "post": op("Look the site's TXT record up (DNS-over-HTTPS) and mark the host verified",
-               {"200": ok("Verified", ref("Site")), "404": err("Unknown site"),
+               {"200": ok("Verified", ref("Site")), "400": err("Invalid host"), "404": err("Unknown site"),
                 "422": err("No TXT record with the expected value; details has txtName, txtValue and what was found"),
                 "502": err("The DNS resolver could not answer")}, params=[HOST], op_id="verifySite")},
   "/api/v1/marketing/token-keys/reencrypt": {
