@@ -75,7 +75,7 @@ pub async fn plan_claim<S: KvStore>(
         .into_iter()
         .filter(|e| !users.contains_key(e))
         .collect();
-    let mut candidates: Vec<(ConfigId, Vec<(i64, String)>)> = due
+    let candidates: Vec<(ConfigId, Vec<(i64, String)>)> = due
         .into_iter()
         .filter(|(c, _)| !held.contains(c))
         .map(|(c, mut items)| {
@@ -83,6 +83,25 @@ pub async fn plan_claim<S: KvStore>(
             (c, items)
         })
         .collect();
+    let configs = choose_and_read_leases(stores, candidates, max, now_ms).await?;
+    Ok(ClaimPlan {
+        now_ms,
+        configs,
+        users,
+        orphans,
+        indexed: false,
+    })
+}
+
+/// What both planners share once they know each unheld config's due deliveries (sorted):
+/// the configs with the oldest work first, each pass shared fairly between them
+/// ([`fair_shares`]), and one `get_many` of the chosen configs' leases, keeping the free ones.
+async fn choose_and_read_leases<S: KvStore>(
+    stores: &Stores<S>,
+    mut candidates: Vec<(ConfigId, Vec<(i64, String)>)>,
+    max: usize,
+    now_ms: i64,
+) -> Result<Vec<PlannedConfig>, QueueError> {
     candidates.sort_by_key(|(_, items)| items[0].0);
     let quotas = fair_shares(
         &candidates.iter().map(|(_, i)| i.len()).collect::<Vec<_>>(),
@@ -97,25 +116,17 @@ pub async fn plan_claim<S: KvStore>(
             (c, items)
         })
         .collect();
-    let leases = if chosen.is_empty() {
-        Vec::new()
-    } else {
-        let lease_keys: Vec<String> = chosen.iter().map(|(c, _)| schema::lease_key(c)).collect();
-        stores.queue.get_many(&lease_keys).await?
-    };
-    let configs = chosen
+    if chosen.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lease_keys: Vec<String> = chosen.iter().map(|(c, _)| schema::lease_key(c)).collect();
+    let leases = stores.queue.get_many(&lease_keys).await?;
+    Ok(chosen
         .into_iter()
         .zip(leases)
         .filter(|(_, lease)| lease_is_free(lease.as_deref(), now_ms))
         .map(|((c, items), lease)| (c, items, lease))
-        .collect();
-    Ok(ClaimPlan {
-        now_ms,
-        configs,
-        users,
-        orphans,
-        indexed: false,
-    })
+        .collect())
 }
 
 /// Read phase over a due index: one read of the due members of each config with due work,
@@ -158,32 +169,7 @@ async fn plan_from_index<S: KvStore>(
     let held = stores.queue.get_many(&holds).await?;
     let mut unheld = held.iter().map(Option::is_none);
     candidates.retain(|_| unheld.next().unwrap_or(false));
-    candidates.sort_by_key(|(_, items)| items[0].0);
-    let quotas = fair_shares(
-        &candidates.iter().map(|(_, i)| i.len()).collect::<Vec<_>>(),
-        max,
-    );
-    let chosen: Vec<(ConfigId, Vec<(i64, String)>)> = candidates
-        .into_iter()
-        .zip(quotas)
-        .filter(|(_, q)| *q > 0)
-        .map(|((c, mut items), q)| {
-            items.truncate(q);
-            (c, items)
-        })
-        .collect();
-    let leases = if chosen.is_empty() {
-        Vec::new()
-    } else {
-        let lease_keys: Vec<String> = chosen.iter().map(|(c, _)| schema::lease_key(c)).collect();
-        stores.queue.get_many(&lease_keys).await?
-    };
-    let configs = chosen
-        .into_iter()
-        .zip(leases)
-        .filter(|(_, lease)| lease_is_free(lease.as_deref(), now_ms))
-        .map(|((c, items), lease)| (c, items, lease))
-        .collect();
+    let configs = choose_and_read_leases(stores, candidates, max, now_ms).await?;
     Ok(ClaimPlan {
         now_ms,
         configs,
