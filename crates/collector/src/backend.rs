@@ -258,11 +258,12 @@ pub(crate) fn opt_str(
     }
 }
 
-/// Absent consent means granted: backend events come from an existing customer relationship
-/// (TrainerERP records the customer's consent and sends `consent: false` when it was refused).
+/// Absent consent is assumed for Meta and TikTok: backend events come from an existing customer
+/// relationship (TrainerERP records the customer's consent and sends `consent: false` when it
+/// was refused). Google is never told "granted" unless the backend said so ([`Consent::assumed`]).
 fn parse_consent(v: Option<&Value>) -> Option<Consent> {
     match v {
-        None | Some(Value::Null) => Some(Consent::granted()),
+        None | Some(Value::Null) => Some(Consent::assumed()),
         Some(Value::Bool(true)) => Some(Consent::granted()),
         Some(Value::Bool(false)) => Some(Consent::default()),
         Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
@@ -283,6 +284,7 @@ fn parse_consent(v: Option<&Value>) -> Option<Consent> {
                 ad_personalization: flag("adPersonalization")?,
                 limited_data_use: flag("limitedDataUse")?,
                 ldu_by_location: false,
+                assumed: false,
             })
         }
         Some(_) => None,

@@ -55,6 +55,7 @@ pub fn decide(settings: &ConsentSettings, cookie_header: &str) -> Decision {
         ad_personalization: track && purposes.is_none_or(tcf::Purposes::ad_personalization),
         limited_data_use: false,
         ldu_by_location: track && settings.limited_data_use,
+        assumed: false,
     };
     Decision { track, consent }
 }

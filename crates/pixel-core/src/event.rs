@@ -116,6 +116,12 @@ pub struct Consent {
     /// (the edge does not geolocate). What a site that enables LDU gets on its page events.
     /// TikTok has no such mode and is sent no LDU flag for it.
     pub ldu_by_location: bool,
+    /// Nobody stated it: a backend event without `customer.consent`. Meta and TikTok take such
+    /// an event as granted (it comes from a customer relationship); Google is told nothing
+    /// either way, so it applies the account's own consent settings and never reads a grant we
+    /// were not given.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub assumed: bool,
 }
 
 impl Default for Consent {
@@ -126,6 +132,7 @@ impl Default for Consent {
             ad_personalization: false,
             limited_data_use: false,
             ldu_by_location: false,
+            assumed: false,
         }
     }
 }
@@ -138,6 +145,16 @@ impl Consent {
             ad_personalization: true,
             limited_data_use: false,
             ldu_by_location: false,
+            assumed: false,
+        }
+    }
+
+    /// What a backend event without `customer.consent` carries: granted for the platforms that
+    /// take a customer relationship as consent, marked as nobody's statement for Google.
+    pub fn assumed() -> Self {
+        Consent {
+            assumed: true,
+            ..Consent::granted()
         }
     }
 }

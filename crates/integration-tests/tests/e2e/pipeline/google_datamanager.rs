@@ -63,7 +63,14 @@ async fn a_backend_purchase_and_an_edge_lead_reach_events_ingest_as_google_wants
         "customer": {"email": "Lucia.Garcia@Gmail.com", "phone": "612 345 678",
                      "gclid": "Cj0KCQiA_backend_gclid_1", "ip": "203.0.113.7",
                      "consent": {"adUserData": true, "adPersonalization": false}}});
-    assert_eq!(post_signed(app, &json!([purchase])).await.status, 202);
+    // A second payment whose backend said nothing about consent.
+    let silent = json!({"eventId": "pay-2", "event": "PURCHASE", "tenantId": TENANT,
+        "value": 19.9, "currency": "EUR", "orderId": "A-101",
+        "customer": {"email": "marta@example.com", "gclid": "Cj0KCQiA_backend_gclid_2"}});
+    assert_eq!(
+        post_signed(app, &json!([purchase, silent])).await.status,
+        202
+    );
     let form = "nombre=Ana&correo=ana%40example.com&tel%C3%A9fono=612+345+679";
     let ct = [("content-type", "application/x-www-form-urlencoded")];
     // The visitor loaded the form's page ten seconds ago (the edge's signed form timer).
@@ -75,7 +82,7 @@ async fn a_backend_purchase_and_an_edge_lead_reach_events_ingest_as_google_wants
         .visit(Method::POST, "/contacto", Some(&cookie), &ct, form.into())
         .await;
     assert_eq!(a.status, 303);
-    edge.delivered_to(Platform::Google, "1234567890", "987654321", 1)
+    edge.delivered_to(Platform::Google, "1234567890", "987654321", 2)
         .await;
     edge.delivered_to(Platform::Google, "1234567890", "987654322", 1)
         .await;
@@ -117,6 +124,13 @@ async fn a_backend_purchase_and_an_edge_lead_reach_events_ingest_as_google_wants
     assert_eq!(ids[0]["emailAddress"], sha("luciagarcia@gmail.com"));
     assert_eq!(ids[1]["phoneNumber"], sha("+34612345678"));
     assert_eq!(p["eventDeviceInfo"]["ipAddress"], "203.0.113.7");
+
+    // Never granted by default: no consent is claimed for the silent one.
+    let (_, silent) = events
+        .iter()
+        .find(|(_, e)| e["transactionId"] == "A-101")
+        .expect("the payment without consent");
+    assert!(silent.get("consent").is_none(), "{silent}");
 
     let (_, lead) = events
         .iter()

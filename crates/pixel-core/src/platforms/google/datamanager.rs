@@ -162,11 +162,15 @@ impl DataManagerTarget {
             "transactionId": e.custom.order_id.as_deref().unwrap_or(e.event_id.as_str()),
             "eventTimestamp": rfc3339(e.time.min(now)),
             "eventSource": event_source(e.action_source),
-            "consent": {
+        });
+        // Never a grant nobody gave: an event whose consent was not stated carries none, and
+        // Google applies the account's own consent settings to it.
+        if !e.consent.assumed {
+            row["consent"] = json!({
                 "adUserData": consent(e.consent.ad_user_data),
                 "adPersonalization": consent(e.consent.ad_personalization),
-            },
-        });
+            });
+        }
         if let Some(v) = e.custom.value {
             row["conversionValue"] = json!(v);
         }

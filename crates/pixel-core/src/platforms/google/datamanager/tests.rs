@@ -3,7 +3,7 @@
 
 use super::answer::secs_to_daily_reset;
 use super::*;
-use crate::event::EventId;
+use crate::event::{Consent, EventId};
 use crate::outcome::{HttpAnswer, Outcome};
 use crate::platforms::CredentialVerdict;
 
@@ -323,4 +323,22 @@ fn the_credential_check_reads_the_validate_only_answer() {
         verdict(503, ""),
         CredentialVerdict::Unavailable { .. }
     ));
+}
+
+#[test]
+fn consent_goes_to_google_only_as_stated() {
+    let t = target();
+    let with = |consent: Consent| {
+        let mut e = event(0, StandardEvent::Purchase).unwrap();
+        e.consent = consent;
+        t.build(&[e], &SendMode::Live, NOW).body["events"][0].clone()
+    };
+    let stated = with(Consent::granted());
+    assert_eq!(stated["consent"]["adUserData"], "CONSENT_GRANTED");
+    assert_eq!(stated["consent"]["adPersonalization"], "CONSENT_GRANTED");
+    let refused = with(Consent::default());
+    assert_eq!(refused["consent"]["adUserData"], "CONSENT_DENIED");
+    // A backend event that said nothing about consent: no grant is claimed on its behalf.
+    let unstated = with(Consent::assumed());
+    assert!(unstated.get("consent").is_none(), "{unstated}");
 }
