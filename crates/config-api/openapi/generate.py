@@ -124,6 +124,9 @@ schemas = {
   "ConfigPatch": {"type": "object", "additionalProperties": False, "properties": {
           "isActive": {"type": "boolean"}, "apiAccessToken": {"type": "string", "writeOnly": True},
           "refreshToken": {"type": "string", "writeOnly": True},
+          "googleConnection": {"type": "string", "pattern": "^[0-9a-f]{32}$", "writeOnly": True,
+                               "description": "Google only: reconnect with a new Conectar con Google connection; "
+                                              "its refresh token replaces the stored one after the same check as on create"},
           "trackedEvents": {"type": "array", "items": EVENT_IN},
           "eventMappings": {"type": "object", "additionalProperties": EVENT_IN},
           "testEventCode": {"type": ["string", "null"]}, "loginCustomerId": {"type": ["string", "null"]},

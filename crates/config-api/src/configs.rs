@@ -139,7 +139,20 @@ pub async fn patch(ctx: &Ctx, raw_id: &str, req: Request) -> Result<Resp, ApiErr
     let store = ctx.store(CONFIGS_STORE).await?;
     let key = schema::config_key(&ctx.tenant, &id);
     let (mut config, raw) = load(&store, &key).await?.ok_or_else(|| missing(raw_id))?;
-    let patch = validate_patch(&config, &input).map_err(field_errors)?;
+    let mut patch = validate_patch(&config, &input).map_err(field_errors)?;
+
+    // Reconnected with Conectar con Google: the new connection's refresh token replaces the
+    // stored one, checked like any new token; the connection is consumed only with the write.
+    let connection = match &patch.connection {
+        Some(cid) => {
+            let keyring = deliver::keyring().await.map_err(ApiError::internal)?;
+            let c =
+                oauth_connection::resolve(&store, &keyring, &ctx.tenant, cid, ctx.now_ms).await?;
+            patch.token = Some(c.refresh_token.clone());
+            Some(c)
+        }
+        None => None,
+    };
 
     let mut verdict = None;
     let encrypted = match &patch.token {
@@ -188,15 +201,26 @@ pub async fn patch(ctx: &Ctx, raw_id: &str, req: Request) -> Result<Resp, ApiErr
     if let Some(v) = &verdict {
         record_verdict(&mut config, v, ctx.now_ms);
     }
+    if let Some(c) = &connection {
+        c.consume(&store).await?;
+    }
     // Compare-and-swap against what was read, so a concurrent dispatcher's health update or
     // another PATCH is never silently overwritten.
-    if !store
+    let written = store
         .compare_and_swap(&key, Some(&raw), &to_json(&config)?)
-        .await?
-    {
+        .await;
+    if !matches!(written, Ok(true)) {
+        // Nothing changed: the trainer may retry with the same connection.
+        if let Some(c) = &connection {
+            c.restore(&store).await;
+        }
+        written?;
         return Err(ApiError::Conflict(
             "the config changed while it was being updated; read it again and retry".into(),
         ));
+    }
+    if let Some(c) = &connection {
+        c.forget(&store).await;
     }
     if verdict.is_some() || config.is_active {
         // A replaced token resumes deliveries held for invalid credentials; re-activation

@@ -419,3 +419,58 @@ async fn a_configured_redirect_url_is_used_as_is() {
     let cookie = r.headers["set-cookie"].to_str().unwrap_or_default();
     assert!(cookie.contains("; Secure"), "{cookie}");
 }
+
+/// A connection as the trainer gets it: start, approve at Google, come back.
+async fn connect(app: &App, tenant: &str) -> String {
+    let flow = start(app, tenant).await;
+    let back = decide(app, &flow, "approve").await;
+    connection_of(&arrive(app, &back, Some(&flow.cookie)).await)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_google_grant_is_renewed_by_reconnecting_the_config() {
+    let app = app().await;
+    let first = connect(&app, "acme").await;
+    let config = app.create_config("acme", google_body(&first)).await;
+    let id = config["id"].as_str().expect("id").to_owned();
+    let path = format!("{CONFIGS}/{id}");
+    let patch = |body: Value| {
+        let (app, path) = (&app, &path);
+        async move { app.client.patch(path, &app.token("acme"), body).await }
+    };
+
+    // The spent connection cannot be used again, nor another tenant's, nor with a token too.
+    let r = patch(json!({ "googleConnection": first })).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.json()["error"]["details"][0]["code"], "not_found");
+    let foreign = connect(&app, "other").await;
+    let r = patch(json!({ "googleConnection": foreign })).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let second = connect(&app, "acme").await;
+    let r = patch(json!({ "googleConnection": second, "refreshToken": "1//x" })).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.json()["error"]["details"][0]["code"], "duplicate");
+
+    // Google refuses the refresh: the check fails, nothing is stored and the connection stays.
+    app.mock.set_fault(
+        Fault::new(Platform::Google)
+            .status(400)
+            .path("/token")
+            .count(1),
+    );
+    let r = patch(json!({ "googleConnection": second })).await;
+    assert!(r.status.is_client_error(), "{} {}", r.status, r.text());
+    assert_eq!(pending_connections(&app), 2, "acme's second and other's");
+
+    // The reconnection: checked, stored encrypted, the connection consumed.
+    let r = patch(json!({ "googleConnection": second })).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(!r.text().contains("1//mock-"));
+    assert_eq!(pending_connections(&app), 1, "only other's is left");
+    let stored: Vec<String> = app
+        .kv_dump("configs")
+        .into_iter()
+        .map(|(_, v)| String::from_utf8_lossy(&v).into_owned())
+        .collect();
+    assert!(stored.iter().all(|v| !v.contains("1//mock-")));
+}

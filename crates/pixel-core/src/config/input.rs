@@ -158,6 +158,9 @@ pub struct ConfigPatch {
     pub google_tag_id: Option<Option<String>>,
     pub conversion_labels: Option<BTreeMap<StandardEvent, String>>,
     pub google_api: Option<GoogleApi>,
+    /// Google only: reconnect with a new Conectar con Google connection (its refresh token
+    /// replaces the stored one), the only way a trainer can renew a revoked Google grant.
+    pub connection: Option<crate::google_connect::ConnectionId>,
 }
 
 /// Validate a create request, reporting every bad field.
@@ -346,7 +349,6 @@ pub fn validate_patch(
         ("platform", &input.platform),
         ("pixelId", &input.pixel_id),
         ("customerId", &input.customer_id),
-        ("googleConnection", &input.google_connection),
     ] {
         if v.is_some() {
             errs.push(
@@ -358,10 +360,17 @@ pub fn validate_patch(
     }
     let platform = existing.platform;
     google_only(&mut errs, input, platform);
-    let mut patch = ConfigPatch {
-        token: token_field(&mut errs, input, Some(platform)).flatten(),
-        ..ConfigPatch::default()
-    };
+    let mut patch = ConfigPatch::default();
+    if input.google_connection.is_some() {
+        // A reconnection: the same checks as on create (Google only, not with a token too).
+        if let Some(NewCredential::GoogleConnection(id)) =
+            create_credential(&mut errs, input, Some(platform))
+        {
+            patch.connection = Some(id);
+        }
+    } else {
+        patch.token = token_field(&mut errs, input, Some(platform)).flatten();
+    }
     if let Some(v) = &input.is_active {
         patch.is_active = bool_field(&mut errs, "isActive", v);
     }

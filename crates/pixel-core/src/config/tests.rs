@@ -251,6 +251,37 @@ fn google_patch_keeps_tracked_events_covered() {
 }
 
 #[test]
+fn a_google_config_is_reconnected_by_patching_a_new_connection() {
+    let new = validate_create(&input(json!({
+        "platform": "Google", "pixelId": "1234567890", "apiAccessToken": "r",
+        "conversionActions": {"PURCHASE": "1"}, "trackedEvents": ["PURCHASE"]
+    })))
+    .unwrap();
+    let google = TrackingConfig::new(
+        ConfigId::parse("g").unwrap(),
+        TenantId::parse("t").unwrap(),
+        new,
+        "v1.a.b".into(),
+        0,
+    );
+    let id = "0123456789abcdef0123456789abcdef";
+    let patch = validate_patch(&google, &input(json!({ "googleConnection": id }))).unwrap();
+    assert_eq!(patch.connection.as_ref().map(|c| c.as_str()), Some(id));
+    assert_eq!(patch.token, None);
+    let both = validate_patch(
+        &google,
+        &input(json!({ "googleConnection": id, "refreshToken": "r2" })),
+    )
+    .unwrap_err();
+    assert_eq!(fields(&both), vec![("googleConnection", "duplicate")]);
+    let bad = validate_patch(&google, &input(json!({ "googleConnection": "x" }))).unwrap_err();
+    assert_eq!(fields(&bad), vec![("googleConnection", "invalid_format")]);
+    let meta =
+        validate_patch(&meta_config(), &input(json!({ "googleConnection": id }))).unwrap_err();
+    assert_eq!(fields(&meta), vec![("googleConnection", "unknown_field")]);
+}
+
+#[test]
 fn stored_form_round_trips_and_view_has_no_token() {
     let mut cfg = meta_config();
     cfg.event_mappings.insert(
