@@ -31,7 +31,6 @@ const EXCHANGE_TIMEOUT_MS: u64 = 10_000;
 /// Where the browser goes once connected; the dashboard reads `googleConnection` from it.
 const DASHBOARD_PATH: &str = "/dashboard/marketing/pixels/";
 /// A state nonce not yet used.
-const OPEN: &[u8] = b"open";
 
 /// `GET /api/v1/marketing/oauth/google/start[?googleApi=dataManager|adsApi]`.
 pub async fn start(ctx: &Ctx, req: &Request) -> Result<Resp, ApiError> {
@@ -76,7 +75,10 @@ pub async fn start(ctx: &Ctx, req: &Request) -> Result<Resp, ApiError> {
     let state = google_connect::sign_state(secret.as_bytes(), &claims);
     let store = ctx.store(CONFIGS_STORE).await?;
     store
-        .set(&schema::google_oauth_state_key(&nonce), OPEN)
+        .set(
+            &schema::google_oauth_state_key(&nonce),
+            &google_connect::open_state_marker(claims.exp_ms),
+        )
         .await?;
 
     let url = google_connect::consent_url(
@@ -154,7 +156,7 @@ async fn finish(req: &Request) -> Result<(ConnectionId, bool), Failure> {
     let store = SpinStore::open(CONFIGS_STORE)
         .await
         .map_err(|_| Failure::Internal)?;
-    claim_state(&store, &claims.nonce).await?;
+    claim_state(&store, &claims.nonce, claims.exp_ms).await?;
 
     if let Some(error) = param("error") {
         return Err(if error == "access_denied" {
@@ -194,10 +196,11 @@ async fn finish(req: &Request) -> Result<(ConnectionId, bool), Failure> {
 }
 
 /// Single use: only the request that swaps `open` to `used` goes on; the key is then removed.
-async fn claim_state(store: &SpinStore, nonce: &str) -> Result<(), Failure> {
+async fn claim_state(store: &SpinStore, nonce: &str, exp_ms: i64) -> Result<(), Failure> {
     let key = schema::google_oauth_state_key(nonce);
+    let open = google_connect::open_state_marker(exp_ms);
     let claimed = store
-        .compare_and_swap(&key, Some(OPEN), b"used")
+        .compare_and_swap(&key, Some(&open), b"used")
         .await
         .map_err(|_| Failure::Internal)?;
     if !claimed {

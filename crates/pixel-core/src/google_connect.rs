@@ -317,5 +317,60 @@ impl PendingConnection {
     }
 }
 
+/// The value of a started, unused state (`goauth/{nonce}`): `open` and the state's expiry, so
+/// a sweep can remove the states of flows nobody finished.
+pub fn open_state_marker(exp_ms: i64) -> Vec<u8> {
+    format!("open {exp_ms}").into_bytes()
+}
+
+/// Remove what abandoned flows leave behind in the configs store: started states past their
+/// expiry (and leftover `used` markers), and pending connections nobody turned into a config
+/// within their hour. A housekeeping pass (the dispatcher's, a few times a day) calls it; every
+/// other path ignores expired entries anyway. Returns how many keys were removed.
+pub async fn sweep_abandoned<S: crate::kv::KvStore>(
+    configs: &S,
+    now_ms: i64,
+) -> Result<usize, crate::kv::KvError> {
+    let keys: Vec<String> = configs
+        .keys()
+        .await?
+        .into_iter()
+        .filter(|k| k.starts_with("goauth/") || k.starts_with("gconn/"))
+        .collect();
+    let mut gone = Vec::new();
+    for chunk in keys.chunks(500) {
+        let values = configs.get_many(chunk).await?;
+        for (k, v) in chunk.iter().zip(values) {
+            let Some(v) = v else { continue };
+            let expired = if k.starts_with("goauth/") {
+                abandoned_state(&v, now_ms)
+            } else {
+                // The empty marker is a create consuming it right now: leave it alone.
+                !v.is_empty()
+                    && serde_json::from_slice::<PendingConnection>(&v)
+                        .map_or(true, |c| c.is_expired(now_ms))
+            };
+            if expired {
+                gone.push(k.clone());
+            }
+        }
+    }
+    for chunk in gone.chunks(500) {
+        configs.delete_many(chunk).await?;
+    }
+    Ok(gone.len())
+}
+
+/// A state marker whose flow can no longer finish: past its expiry, a spent `used` marker, or
+/// a marker from before expiries were recorded (`open`, at most one state lifetime old when
+/// the first sweep after an upgrade runs).
+fn abandoned_state(v: &[u8], now_ms: i64) -> bool {
+    let s = String::from_utf8_lossy(v);
+    match s.strip_prefix("open ") {
+        Some(exp) => exp.trim().parse::<i64>().map_or(true, |exp| exp < now_ms),
+        None => true,
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -489,6 +489,8 @@ pub async fn sweep_if_due<S: KvStore>(
     if stores.queue.has_index() {
         sweep_orphan_events(stores, now_ms).await?;
     }
+    // Conectar con Google flows nobody finished (states, pending connections).
+    crate::google_connect::sweep_abandoned(&stores.configs, now_ms).await?;
     sweep_expired_dedup(stores, now_ms).await.map(Some)
 }
 

@@ -161,3 +161,51 @@ fn connection_ids() {
         assert!(ConnectionId::parse(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn abandoned_flows_are_swept_and_live_ones_kept() {
+    use crate::kv::{KvStore, MemoryStore};
+    futures::executor::block_on(async {
+        let store = MemoryStore::default();
+        let pending = |id: &str, expires_at: i64| {
+            serde_json::to_vec(&PendingConnection {
+                id: ConnectionId::parse(id).unwrap(),
+                tenant_id: TenantId::parse("acme").unwrap(),
+                user_id: "u".into(),
+                encrypted_refresh_token: "v1.x.y".into(),
+                created_at: expires_at - 3_600_000,
+                expires_at,
+            })
+            .unwrap()
+        };
+        let (live, old) = (
+            "0123456789abcdef0123456789abcdef",
+            "fedcba9876543210fedcba9876543210",
+        );
+        let entries: Vec<(String, Vec<u8>)> = vec![
+            ("goauth/live".into(), open_state_marker(NOW + 60_000)),
+            ("goauth/stale".into(), open_state_marker(NOW - 1)),
+            ("goauth/spent".into(), b"used".to_vec()),
+            (format!("gconn/acme/{live}"), pending(live, NOW + 60_000)),
+            (format!("gconn/acme/{old}"), pending(old, NOW - 1)),
+            // Being consumed by a create right now.
+            ("gconn/acme/busy".into(), Vec::new()),
+            ("cfg/acme/1".into(), b"{}".to_vec()),
+        ];
+        for (k, v) in &entries {
+            store.set(k, v).await.unwrap();
+        }
+        assert_eq!(sweep_abandoned(&store, NOW).await.unwrap(), 3);
+        let mut left = store.keys().await.unwrap();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "cfg/acme/1".to_owned(),
+                "gconn/acme/0123456789abcdef0123456789abcdef".into(),
+                "gconn/acme/busy".into(),
+                "goauth/live".into(),
+            ]
+        );
+    });
+}
