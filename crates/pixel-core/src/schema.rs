@@ -10,8 +10,8 @@
 //! | | `cfguniq/{tenant}/{platform}/{pixel}` config id | uniqueness claim: CAS on absent, so concurrent creates leave one |
 //! | | `site/{host}` site JSON | the edge maps a request's host to a tenant in one get |
 //! | | `siteidx/{tenant}` JSON array of hosts | list a tenant's sites; CAS |
-//! | | `goauth/{nonce}` `open` | a Conectar con Google state not yet used: claimed by CAS, then deleted |
-//! | | `gconn/{tenant}/{id}` pending connection JSON | a consented Google account waiting for its config |
+//! | | `goauth/{nonce}` `open {exp_ms}` | a Conectar con Google state not yet used: claimed by CAS, then deleted; swept once expired |
+//! | | `gconn/{tenant}/{id}` pending connection JSON | a consented Google account waiting for its config; swept once expired |
 //! | `queue` | `d/{config}/{due_ms:013}/{eid}` delivery | the due set: the key alone says whose and when, so claiming reads keys, not values |
 //! | | `e/{eid}` event body | stored once, shared by the deliveries of every config |
 //! | | `lease/{config}` lease JSON | one lease per config: a dispatcher owns a config's due batch |
