@@ -14,6 +14,7 @@ use mock_platforms::Platform;
 use serde_json::{Value, json};
 
 mod backlog;
+mod google_budget;
 mod kill;
 mod spin_store;
 
