@@ -269,11 +269,16 @@ paths = {
               "bound to the tenant, the user and this browser (an HttpOnly cookie set here), single-use and valid 10 minutes",
               {"200": ok("Where to send the browser", {"type": "object", "required": ["authUrl", "expiresAt"],
                   "properties": {"authUrl": {"type": "string", "format": "uri"}, "expiresAt": TS}}),
-               "400": err("googleApi is neither dataManager nor adsApi"),
+               "400": err("googleApi is neither dataManager nor adsApi, or configId is malformed or not a Google config"),
+               "404": err("configId names no tracking config of this tenant"),
                "409": err("No OAuth client is configured (google_client_id is empty)")},
               params=[{"name": "googleApi", "in": "query", "required": False,
                        "description": "adsApi also asks for the Google Ads API scope (allowlisted accounts only)",
-                       "schema": {"type": "string", "enum": ["dataManager", "adsApi"], "default": "dataManager"}}],
+                       "schema": {"type": "string", "enum": ["dataManager", "adsApi"], "default": "dataManager"}},
+                      {"name": "configId", "in": "query", "required": False,
+                       "description": "Reconnect this Google config (a revoked grant): the callback sends the browser back "
+                                      "with &reconnect=<configId>, and the dashboard PATCHes the config with the new connection",
+                       "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}}],
               op_id="startGoogleConnection")},
   "/api/v1/marketing/oauth/google/callback": {
     "get": {"summary": "Where Google's consent screen sends the browser back (public: the signed, single-use state "
@@ -283,7 +288,7 @@ paths = {
             "parameters": [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
                            for n in ["state", "code", "error"]],
             "responses": {
-              "303": {"description": "Connected: Location is /dashboard/marketing/pixels/?googleConnection=<id>"},
+              "303": {"description": "Connected: Location is /dashboard/marketing/pixels/?googleConnection=<id> (plus &googleApi=adsApi and &reconnect=<configId> when the flow asked for them)"},
               "400": {"description": "Spanish HTML error page: state missing, malformed, forged, expired, used or "
                                      "started in another browser, or consent denied; nothing stored",
                       "content": {"text/html": {"schema": {"type": "string"}}}},

@@ -13,6 +13,7 @@ use edge_kit::host;
 use edge_kit::kv::SpinStore;
 use edge_kit::outbound;
 use http::{HeaderValue, StatusCode, header};
+use pixel_core::config::{ConfigId, GoogleApi, TrackingConfig};
 use pixel_core::google_connect::{
     self, BROWSER_COOKIE, CONNECTION_TTL_MS, ConnectionId, PendingConnection, STATE_TTL_MS,
     StateClaims,
@@ -34,12 +35,20 @@ const DASHBOARD_PATH: &str = "/dashboard/marketing/pixels/";
 
 /// `GET /api/v1/marketing/oauth/google/start[?googleApi=dataManager|adsApi]`.
 pub async fn start(ctx: &Ctx, req: &Request) -> Result<Resp, ApiError> {
-    let ads_api = match req
-        .uri()
-        .query()
-        .and_then(|q| edge_kit::auth::query_param(q, "googleApi"))
-        .as_deref()
-    {
+    let query = req.uri().query().unwrap_or("");
+    // A reconnection of an existing Google config: it must be this tenant's, and its API
+    // decides the scope asked for.
+    let reconnect = match edge_kit::auth::query_param(query, "configId") {
+        None => None,
+        Some(raw) => Some(reconnected_config(ctx, &raw).await?),
+    };
+    let ads_api = match edge_kit::auth::query_param(query, "googleApi").as_deref() {
+        None if reconnect
+            .as_ref()
+            .is_some_and(|(_, api)| *api == GoogleApi::AdsApi) =>
+        {
+            true
+        }
         None | Some("dataManager") => false,
         Some("adsApi") => true,
         Some(_) => {
@@ -71,6 +80,7 @@ pub async fn start(ctx: &Ctx, req: &Request) -> Result<Resp, ApiError> {
         redirect_uri: redirect_uri.clone(),
         browser: google_connect::browser_hash(&browser_secret),
         ads_api,
+        reconnect: reconnect.map(|(id, _)| id),
     };
     let state = google_connect::sign_state(secret.as_bytes(), &claims);
     let store = ctx.store(CONFIGS_STORE).await?;
@@ -119,6 +129,28 @@ async fn redirect_uri(req: &Request) -> Result<String, ApiError> {
         })
 }
 
+/// The tenant's Google config `raw` names, and its API: 400 for a malformed id or a config of
+/// another platform, 404 for one this tenant does not have.
+async fn reconnected_config(ctx: &Ctx, raw: &str) -> Result<(ConfigId, GoogleApi), ApiError> {
+    let id = ConfigId::parse(raw).map_err(|e| ApiError::field("configId", e.code, e.message))?;
+    let store = ctx.store(CONFIGS_STORE).await?;
+    let config = store
+        .get(&schema::config_key(&ctx.tenant, &id))
+        .await?
+        .and_then(|raw| serde_json::from_slice::<TrackingConfig>(&raw).ok())
+        .ok_or_else(|| ApiError::NotFound(format!("no tracking config {id}")))?;
+    match &config.google {
+        Some(g) => Ok((id, g.api)),
+        None => Err(ApiError::field(
+            "configId",
+            "not_google",
+            format!(
+                "tracking config {id} is not a Google config; only Google configs connect with Google"
+            ),
+        )),
+    }
+}
+
 /// The cookie is `Secure` whenever the flow runs over HTTPS (it always does in production).
 fn secure_attr(redirect_uri: &str) -> &'static str {
     if redirect_uri.starts_with("https://") {
@@ -131,7 +163,7 @@ fn secure_attr(redirect_uri: &str) -> &'static str {
 /// `GET /api/v1/marketing/oauth/google/callback`: always a page or a redirect, never JSON.
 pub async fn callback(req: Request) -> Resp {
     match finish(&req).await {
-        Ok((id, ads_api)) => connected(&id, ads_api),
+        Ok((id, claims)) => connected(&id, claims.ads_api, claims.reconnect.as_ref()),
         Err(failure) => {
             // Codes only: the query holds a code and a state that must not reach the logs.
             eprintln!("google oauth callback refused: {}", failure.code());
@@ -140,8 +172,8 @@ pub async fn callback(req: Request) -> Resp {
     }
 }
 
-/// The new connection's id, and whether the trainer asked for the Ads API.
-async fn finish(req: &Request) -> Result<(ConnectionId, bool), Failure> {
+/// The new connection's id, and the state's claims (the Ads API choice, the config reconnected).
+async fn finish(req: &Request) -> Result<(ConnectionId, StateClaims), Failure> {
     let query = req.uri().query().unwrap_or("");
     let param = |name| edge_kit::auth::query_param(query, name).filter(|v| !v.is_empty());
     let state = param("state").ok_or(Failure::StateMissing)?;
@@ -182,7 +214,7 @@ async fn finish(req: &Request) -> Result<(ConnectionId, bool), Failure> {
     let connection = PendingConnection {
         id: id.clone(),
         tenant_id: claims.tenant.clone(),
-        user_id: claims.user,
+        user_id: claims.user.clone(),
         encrypted_refresh_token: encrypted,
         created_at: now_ms,
         expires_at: now_ms + CONNECTION_TTL_MS,
@@ -192,7 +224,7 @@ async fn finish(req: &Request) -> Result<(ConnectionId, bool), Failure> {
         .set(&schema::google_connection_key(&claims.tenant, &id), &bytes)
         .await
         .map_err(|_| Failure::Internal)?;
-    Ok((id, claims.ads_api))
+    Ok((id, claims))
 }
 
 /// Single use: only the request that swaps `open` to `used` goes on; the key is then removed.
@@ -254,11 +286,13 @@ fn browser_cookie(req: &Request) -> Option<String> {
 
 /// 303 to the dashboard with the connection id (and the API choice, which the browser lost on
 /// the way through Google); the binding cookie is spent, so clear it.
-fn connected(id: &ConnectionId, ads_api: bool) -> Resp {
+fn connected(id: &ConnectionId, ads_api: bool, reconnect: Option<&ConfigId>) -> Resp {
     let mut resp = api::empty_response(StatusCode::SEE_OTHER);
     let headers = resp.headers_mut();
     let api_choice = if ads_api { "&googleApi=adsApi" } else { "" };
-    let location = format!("{DASHBOARD_PATH}?googleConnection={id}{api_choice}");
+    // Config ids are key-safe ([A-Za-z0-9._-]), nothing to escape.
+    let reconnect = reconnect.map_or(String::new(), |c| format!("&reconnect={c}"));
+    let location = format!("{DASHBOARD_PATH}?googleConnection={id}{api_choice}{reconnect}");
     if let Ok(v) = HeaderValue::from_str(&location) {
         headers.insert(header::LOCATION, v);
     }

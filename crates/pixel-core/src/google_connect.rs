@@ -107,6 +107,10 @@ pub struct StateClaims {
     /// The trainer asked for the Google Ads API upload too (`googleApi: "adsApi"`).
     #[serde(default)]
     pub ads_api: bool,
+    /// The Google config this flow reconnects (a revoked grant), when it was started for one:
+    /// the callback sends the browser back with it, and the dashboard PATCHes that config.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconnect: Option<crate::config::ConfigId>,
 }
 
 /// Why a state was refused.

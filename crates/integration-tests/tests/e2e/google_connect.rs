@@ -62,7 +62,12 @@ fn percent_decode(s: &str) -> String {
 }
 
 pub(crate) async fn start(app: &App, tenant: &str) -> Flow {
-    let r = app.client.get(START, &app.token(tenant)).await;
+    start_at(app, tenant, START).await
+}
+
+/// As [`start`], at `path` (the start route with a query).
+pub(crate) async fn start_at(app: &App, tenant: &str, path: &str) -> Flow {
+    let r = app.client.get(path, &app.token(tenant)).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let url = r.json()["authUrl"].as_str().expect("authUrl").to_owned();
     let (base, query) = url.split_once('?').expect("a query");
@@ -462,11 +467,36 @@ async fn a_revoked_google_grant_is_renewed_by_reconnecting_the_config() {
     assert!(r.status.is_client_error(), "{} {}", r.status, r.text());
     assert_eq!(pending_connections(&app), 2, "acme's second and other's");
 
+    // The dashboard's way: a flow started for this config comes back naming it.
+    let r = app
+        .client
+        .get(&format!("{START}?configId=nope!"), &app.token("acme"))
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let r = app
+        .client
+        .get(&format!("{START}?configId={id}"), &app.token("other"))
+        .await;
+    assert_eq!(r.status, 404, "another tenant's config: {}", r.text());
+    let flow = start_at(&app, "acme", &format!("{START}?configId={id}")).await;
+    let back = decide(&app, &flow, "approve").await;
+    let r = arrive(&app, &back, Some(&flow.cookie)).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let location = r.headers["location"].to_str().expect("location").to_owned();
+    assert!(
+        location.ends_with(&format!("&reconnect={id}")),
+        "{location}"
+    );
+
     // The reconnection: checked, stored encrypted, the connection consumed.
     let r = patch(json!({ "googleConnection": second })).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(!r.text().contains("1//mock-"));
-    assert_eq!(pending_connections(&app), 1, "only other's is left");
+    assert_eq!(
+        pending_connections(&app),
+        2,
+        "other's and the one the dashboard's flow made"
+    );
     let stored: Vec<String> = app
         .kv_dump("configs")
         .into_iter()

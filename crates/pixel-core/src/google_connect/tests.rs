@@ -14,6 +14,7 @@ fn claims() -> StateClaims {
         redirect_uri: "http://127.0.0.1:3000/api/v1/marketing/oauth/google/callback".into(),
         browser: browser_hash("cookie-secret"),
         ads_api: false,
+        reconnect: None,
     }
 }
 
