@@ -377,6 +377,10 @@ export const S = {
       'Solo para cuentas que ya importaban conversiones sin conexión antes de junio de 2026: Google no admite cuentas nuevas en esa API. Elígelo antes de conectar.',
     apiLabel: 'API',
     api: { dataManager: 'Data Manager API', adsApi: 'API de Google Ads' },
+    reconnect: 'Reconectar con Google',
+    reconnecting: 'Reconectando con Google…',
+    reconnected: 'Cuenta de Google reconectada. Los eventos retenidos se enviarán ahora.',
+    reconnectFailed: 'No hemos podido reconectar la cuenta de Google. Pulsa de nuevo «Reconectar con Google».',
   },
   errors: {
     network: 'No hay conexión con el servidor. Comprueba tu conexión e inténtalo de nuevo.',

@@ -45,6 +45,9 @@ export const api = {
   /** "Conectar con Google": the consent URL to send the browser to (it comes back with `?googleConnection=`). */
   startGoogleConnection: async (http: AxiosInstance, googleApi: GoogleApi = 'dataManager') =>
     (await http.get<{ authUrl: string; expiresAt?: string }>('/oauth/google/start', { params: { googleApi } })).data,
+  /** "Reconectar con Google" for an existing config (its own API decides the scope); it comes back with `&reconnect=`. */
+  startGoogleReconnection: async (http: AxiosInstance, configId: string) =>
+    (await http.get<{ authUrl: string; expiresAt?: string }>('/oauth/google/start', { params: { configId } })).data,
   alerts: async (http: AxiosInstance) => list<Alert>((await http.get('/alerts')).data, 'alerts'),
   stats: async (http: AxiosInstance, days = 7, configId?: string) =>
     (await http.get<TrackingStats>('/tracking-stats', { params: configId ? { days, configId } : { days } })).data,

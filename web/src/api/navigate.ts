@@ -10,6 +10,8 @@ export const browser = {
 export interface GoogleReturn {
   connection: string;
   adsApi: boolean;
+  /** The config the flow reconnects (`&reconnect=<configId>`), when it was started from its card. */
+  reconnect?: string;
 }
 
 /**
@@ -21,8 +23,12 @@ export function takeGoogleReturn(win: Window = window): GoogleReturn | null {
   const connection = url.searchParams.get('googleConnection');
   if (connection === null) return null;
   const adsApi = url.searchParams.get('googleApi') === 'adsApi';
+  const reconnect = url.searchParams.get('reconnect');
   url.searchParams.delete('googleConnection');
   url.searchParams.delete('googleApi');
+  url.searchParams.delete('reconnect');
   win.history.replaceState(win.history.state, '', `${url.pathname}${url.search}${url.hash}`);
-  return /^[0-9a-f]{32}$/.test(connection) ? { connection, adsApi } : null;
+  if (!/^[0-9a-f]{32}$/.test(connection)) return null;
+  if (reconnect === null) return { connection, adsApi };
+  return /^[A-Za-z0-9._-]{1,64}$/.test(reconnect) ? { connection, adsApi, reconnect } : null;
 }

@@ -123,7 +123,7 @@ export type UpdateConfigBody = Partial<
     | 'googleTagId'
     | 'conversionLabels'
   >
-> & { isActive?: boolean };
+> & { isActive?: boolean; googleConnection?: string };
 
 export interface LogEntry {
   id: string;

@@ -17,6 +17,8 @@ export interface PixelConfigCardProps {
   /** Same contract as onToggleStatus, for the browser pixel. */
   onToggleBrowserPixel: (id: string, on: boolean) => Promise<unknown>;
   onEdit: (config: TrackingConfig) => void;
+  /** Google only: start "Reconectar con Google" for this config (shown when Google refused its grant). */
+  onReconnectGoogle?: (config: TrackingConfig) => void;
   onViewLogs: (config: TrackingConfig) => void;
   onSendTest: (id: string) => Promise<TestEventResult>;
   onDelete: (id: string) => Promise<unknown>;
@@ -31,6 +33,7 @@ export function PixelConfigCard({
   onToggleStatus,
   onToggleBrowserPixel,
   onEdit,
+  onReconnectGoogle,
   onViewLogs,
   onSendTest,
   onDelete,
@@ -169,6 +172,11 @@ export function PixelConfigCard({
       <p className="muted small">{S.card.trackedEvents(config.trackedEvents?.length ?? 0)}</p>
 
       <div className="card-actions">
+        {config.platform === 'Google' && health.status === 'credentials_invalid' && onReconnectGoogle && (
+          <button type="button" className="primary" onClick={() => onReconnectGoogle(config)}>
+            {S.google.reconnect}
+          </button>
+        )}
         <button type="button" className="secondary" onClick={() => onEdit(config)}>
           {S.card.edit}
         </button>

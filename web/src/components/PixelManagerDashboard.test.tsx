@@ -1,5 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { browser } from '../api/navigate';
 import { S } from '../strings';
 import { metaConfig, setup } from '../test/utils';
 import { PixelManagerDashboard } from './PixelManagerDashboard';
@@ -129,5 +130,66 @@ describe('PixelManagerDashboard', () => {
     await h.user.click(screen.getByText(S.dedup.heading));
     expect(screen.getByText(/fbq\('track', 'Purchase'.*eventID: 'pedido-1234'/)).toBeVisible();
     expect(screen.getByText(/ttq\.track\(.*event_id: 'pedido-1234'/)).toBeVisible();
+  });
+});
+
+describe('PixelManagerDashboard: Reconectar con Google', () => {
+  const CONNECTION = '0123456789abcdef0123456789abcdef';
+  const refused = () =>
+    metaConfig({
+      id: 'cfg-google-1',
+      platform: 'Google',
+      pixelId: '1234567890',
+      googleApi: 'dataManager',
+      health: { status: 'credentials_invalid', lastError: 'Google: invalid_grant' },
+    });
+
+  afterEach(() => vi.restoreAllMocks());
+
+  it('offers the reconnection on a Google card whose grant was refused, for that config', async () => {
+    const go = vi.spyOn(browser, 'go').mockImplementation(() => {});
+    const h = mount();
+    h.mock.onGet('/tracking-configs').reply(200, [refused(), metaConfig()]);
+    h.mock.onGet('/oauth/google/start').reply(200, { authUrl: 'http://127.0.0.1:3001/o/oauth2/v2/auth?s=1' });
+    h.render(<PixelManagerDashboard />);
+    const buttons = await screen.findAllByRole('button', { name: S.google.reconnect });
+    expect(buttons).toHaveLength(1); // only the refused Google card, not the healthy Meta one
+    await h.user.click(buttons[0]!);
+    await waitFor(() => expect(go).toHaveBeenCalledWith('http://127.0.0.1:3001/o/oauth2/v2/auth?s=1'));
+    expect(h.mock.history.get.find((r) => r.url === '/oauth/google/start')!.params).toEqual({
+      configId: 'cfg-google-1',
+    });
+  });
+
+  it('back from Google, gives the config its new connection once and says so', async () => {
+    window.history.replaceState(
+      null,
+      '',
+      `/dashboard/marketing/pixels/?googleConnection=${CONNECTION}&reconnect=cfg-google-1`,
+    );
+    const h = mount();
+    h.mock.onGet('/tracking-configs').reply(200, [refused()]);
+    h.mock.onPatch('/tracking-configs/cfg-google-1').reply(200, { ...refused(), health: { status: 'ok' } });
+    h.render(<PixelManagerDashboard />);
+    expect(await screen.findByText(S.google.reconnected)).toBeInTheDocument();
+    expect(h.mock.history.patch).toHaveLength(1);
+    expect(JSON.parse(h.mock.history.patch[0]!.data as string)).toEqual({ googleConnection: CONNECTION });
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(window.location.search).toBe('');
+  });
+
+  it('says when the reconnection was refused', async () => {
+    window.history.replaceState(
+      null,
+      '',
+      `/dashboard/marketing/pixels/?googleConnection=${CONNECTION}&reconnect=cfg-google-1`,
+    );
+    const h = mount();
+    h.mock.onGet('/tracking-configs').reply(200, [refused()]);
+    h.mock
+      .onPatch('/tracking-configs/cfg-google-1')
+      .reply(400, { error: { code: 'validation_failed', message: 'googleConnection: expired', details: [] } });
+    h.render(<PixelManagerDashboard />);
+    expect(await screen.findByText(S.google.reconnectFailed)).toBeInTheDocument();
   });
 });

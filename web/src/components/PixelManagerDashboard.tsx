@@ -1,7 +1,7 @@
 // The page: KPIs, the connected pixels (or the empty state), the modal, logs, and the guides.
 import { useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { takeGoogleReturn, type GoogleReturn } from '../api/navigate';
+import { useEffect, useRef, useState } from 'react';
+import { browser, takeGoogleReturn, type GoogleReturn } from '../api/navigate';
 import { useApi } from '../api/ApiContext';
 import { toApiError } from '../api/client';
 import { api } from '../api/endpoints';
@@ -22,13 +22,50 @@ export function PixelManagerDashboard() {
   const { data: openAlerts } = useAlerts();
   const http = useApi();
   const qc = useQueryClient();
-  // Back from "Conectar con Google": reopen the modal where the trainer left it, connected.
+  // Back from "Conectar con Google": reopen the modal where the trainer left it, connected; back
+  // from "Reconectar con Google" (started on a card): give the config its new connection.
   const [google] = useState<GoogleReturn | null>(() => takeGoogleReturn());
   const [modal, setModal] = useState<{ open: boolean; config: TrackingConfig | null; google?: GoogleReturn | null }>({
-    open: google !== null,
+    open: google !== null && !google.reconnect,
     config: null,
-    google,
+    google: google?.reconnect ? null : google,
   });
+  const [reconnect, setReconnect] = useState<{ kind: 'idle' | 'sending' | 'ok' | 'failed'; text: string }>({
+    kind: 'idle',
+    text: '',
+  });
+  const reconnectSent = useRef(false);
+  useEffect(() => {
+    if (!google?.reconnect || reconnectSent.current) return;
+    reconnectSent.current = true; // the connection is single-use: never PATCH it twice
+    const id = google.reconnect;
+    setReconnect({ kind: 'sending', text: S.google.reconnecting });
+    api
+      .updateConfig(http, id, { googleConnection: google.connection })
+      .then(() => setReconnect({ kind: 'ok', text: S.google.reconnected }))
+      .catch((e: unknown) => {
+        const err = toApiError(e);
+        if (err.status === 401) return; // the page switches to "sesión caducada"
+        setReconnect({ kind: 'failed', text: err.status === null ? S.errors.network : S.google.reconnectFailed });
+      })
+      .finally(() => {
+        void qc.invalidateQueries({ queryKey: ['tracking-configs'] });
+        void qc.invalidateQueries({ queryKey: ['alerts'] });
+      });
+  }, [google, http, qc]);
+  const reconnectGoogle = async (config: TrackingConfig) => {
+    try {
+      const { authUrl } = await api.startGoogleReconnection(http, config.id);
+      browser.go(authUrl);
+    } catch (e) {
+      const err = toApiError(e);
+      if (err.status === 401) return;
+      setReconnect({
+        kind: 'failed',
+        text: err.status === 409 ? S.google.notConfigured : err.status === null ? S.errors.network : S.google.connectFailed,
+      });
+    }
+  };
   const [logsFor, setLogsFor] = useState<TrackingConfig | null>(null);
 
   const openAdd = () => setModal({ open: true, config: null });
@@ -59,6 +96,12 @@ export function PixelManagerDashboard() {
       <p className="note" role="note">
         {S.app.delayNote}
       </p>
+
+      {reconnect.kind !== 'idle' && (
+        <p role="status" className={reconnect.kind === 'failed' ? 'state error' : 'note'}>
+          {reconnect.text}
+        </p>
+      )}
 
       {isLoading && (
         <p role="status" className="state">
@@ -100,6 +143,7 @@ export function PixelManagerDashboard() {
                     onToggleStatus={updatePixelStatus}
                     onToggleBrowserPixel={updatePixelBrowserPixel}
                     onEdit={(c) => setModal({ open: true, config: c })}
+                    onReconnectGoogle={(c) => void reconnectGoogle(c)}
                     onViewLogs={setLogsFor}
                     onSendTest={sendTest}
                     onDelete={deletePixel}

@@ -120,6 +120,14 @@ describe('takeGoogleReturn', () => {
     expect(takeGoogleReturn()).toBeNull();
   });
 
+  it('reads the config a reconnection names, and refuses a malformed one', () => {
+    window.history.replaceState(null, '', `/dashboard/marketing/pixels/?googleConnection=${CONNECTION}&reconnect=cfg-1`);
+    expect(takeGoogleReturn()).toEqual({ connection: CONNECTION, adsApi: false, reconnect: 'cfg-1' });
+    expect(window.location.search).toBe('');
+    window.history.replaceState(null, '', `/dashboard/marketing/pixels/?googleConnection=${CONNECTION}&reconnect=a%2Fb`);
+    expect(takeGoogleReturn()).toBeNull();
+  });
+
   it('ignores anything that is not a connection id', () => {
     window.history.replaceState(null, '', '/dashboard/marketing/pixels/?googleConnection=%3Cscript%3E');
     expect(takeGoogleReturn()).toBeNull();
