@@ -31,9 +31,8 @@ use crate::oauth_page::{self, Failure};
 const EXCHANGE_TIMEOUT_MS: u64 = 10_000;
 /// Where the browser goes once connected; the dashboard reads `googleConnection` from it.
 const DASHBOARD_PATH: &str = "/dashboard/marketing/pixels/";
-/// A state nonce not yet used.
 
-/// `GET /api/v1/marketing/oauth/google/start[?googleApi=dataManager|adsApi]`.
+/// `GET /api/v1/marketing/oauth/google/start[?googleApi=dataManager|adsApi][&configId=<id>]`.
 pub async fn start(ctx: &Ctx, req: &Request) -> Result<Resp, ApiError> {
     let query = req.uri().query().unwrap_or("");
     // A reconnection of an existing Google config: it must be this tenant's, and its API
