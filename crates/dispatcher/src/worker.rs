@@ -97,12 +97,16 @@ pub async fn work<S: KvStore, P: Platforms>(
             let now = platforms.now_ms();
             if until - now < WORKER_TTL_MS / 2 {
                 match lease::renew(&stores.queue, &held, owner, now).await {
-                    Some(renewed) => {
+                    Ok(Some(renewed)) => {
                         held = renewed;
                         until = now + WORKER_TTL_MS;
                     }
                     // Lost it (we stalled past the TTL): the new holder carries on.
-                    None => return passes,
+                    Ok(None) => return passes,
+                    // Storage hiccup: still ours until `until`; try again after the next pass,
+                    // and hand over if it lapses (the check above then fails for good).
+                    Err(e) if now < until => eprintln!("dispatcher worker: renewing: {e}"),
+                    Err(_) => return passes,
                 }
             }
         }

@@ -60,17 +60,20 @@ pub async fn take<S: KvStore>(q: &S, owner: &str, now: i64) -> Option<Vec<u8>> {
     }
 }
 
-/// Extend a held lease to `now + TTL_MS`: the new value, or `None` when it was lost (the holder
-/// stalled past its expiry and another worker took over).
-pub async fn renew<S: KvStore>(q: &S, held: &[u8], owner: &str, now: i64) -> Option<Vec<u8>> {
+/// Extend a held lease to `now + TTL_MS`: the new value, or `Ok(None)` when it was lost (the
+/// holder stalled past its expiry and another worker took over). A storage error is not a
+/// loss: the lease is still ours until it expires, and the caller tries again later rather
+/// than walk away from a live lease (which would leave due work waiting for the next wake).
+pub async fn renew<S: KvStore>(
+    q: &S,
+    held: &[u8],
+    owner: &str,
+    now: i64,
+) -> Result<Option<Vec<u8>>, KvError> {
     let renewed = value(owner, now + TTL_MS);
-    match q
-        .compare_and_swap(schema::WORKER_KEY, Some(held), &renewed)
-        .await
-    {
-        Ok(true) => Some(renewed),
-        _ => None,
-    }
+    Ok(q.compare_and_swap(schema::WORKER_KEY, Some(held), &renewed)
+        .await?
+        .then_some(renewed))
 }
 
 /// Give a held lease back (only if it is still ours). The caller must look at the queue once
@@ -99,7 +102,10 @@ mod tests {
             let a = take(&q, "a", 1_000).await.expect("free lease");
             assert!(on_duty(&q, 1_000).await.unwrap());
             assert!(take(&q, "b", 2_000).await.is_none(), "held by a");
-            let a = renew(&q, &a, "a", 1_000 + half).await.expect("still a's");
+            let a = renew(&q, &a, "a", 1_000 + half)
+                .await
+                .unwrap()
+                .expect("still a's");
             let later = 1_000 + TTL_MS + 1;
             assert!(
                 take(&q, "b", later).await.is_none(),
@@ -109,13 +115,13 @@ mod tests {
             assert!(!on_duty(&q, later).await.unwrap());
             let b = take(&q, "b", later).await.expect("released");
             // a stalled, its old value no longer matches: it can neither renew nor release.
-            assert!(renew(&q, &a, "a", later + 1).await.is_none());
+            assert!(renew(&q, &a, "a", later + 1).await.unwrap().is_none());
             release(&q, &a).await;
             assert!(on_duty(&q, later + 1).await.unwrap());
             // b dies: its lease expires and c takes over.
             assert!(!on_duty(&q, later + TTL_MS).await.unwrap());
             assert!(take(&q, "c", later + TTL_MS).await.is_some());
-            assert!(renew(&q, &b, "b", later + TTL_MS).await.is_none());
+            assert!(renew(&q, &b, "b", later + TTL_MS).await.unwrap().is_none());
         });
     }
 
