@@ -123,13 +123,7 @@ async fn tick(query: &str) -> Result<Resp, ApiError> {
         .map_err(ApiError::internal)?;
     // A tick also evaluates the alerts, `aheadMs` into the future (how tests reach a site's
     // six silent hours), and sends the alert webhooks due by then.
-    report.alerts = alerting::step(
-        &stores,
-        opts.now_ms + ahead_ms,
-        opts.now_ms,
-        true,
-        random,
-    )
-    .await;
+    report.alerts =
+        alerting::step(&stores, opts.now_ms + ahead_ms, opts.now_ms, true, random).await;
     Ok(api::json_response(StatusCode::OK, &report))
 }

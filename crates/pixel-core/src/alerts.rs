@@ -144,7 +144,10 @@ fn config_causes(c: &ConfigFacts) -> Vec<(AlertKind, Option<u64>)> {
         out.push((AlertKind::DeadLettersToday, Some(c.dead_today)));
     }
     if c.google_failed_today > 0 {
-        out.push((AlertKind::GoogleRequestFailures, Some(c.google_failed_today)));
+        out.push((
+            AlertKind::GoogleRequestFailures,
+            Some(c.google_failed_today),
+        ));
     }
     out
 }
@@ -162,7 +165,11 @@ pub fn site_alert_id(host: &str) -> String {
 /// Compare `facts` (seen at `now_ms`) with the stored `state`: the new state and the changes,
 /// raises first. An alert already open is neither raised again nor re-announced (its `count`
 /// follows the cause); one whose cause is gone moves to the history with `clearedAt`.
-pub fn evaluate(state: &AlertState, facts: &Facts, now_ms: i64) -> (AlertState, Vec<(Change, Alert)>) {
+pub fn evaluate(
+    state: &AlertState,
+    facts: &Facts,
+    now_ms: i64,
+) -> (AlertState, Vec<(Change, Alert)>) {
     let is_open = |id: &str| state.open.iter().any(|a| a.id == id);
     let mut wanted: Vec<Alert> = Vec::new();
     for c in &facts.configs {

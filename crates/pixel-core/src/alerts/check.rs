@@ -130,9 +130,14 @@ pub async fn step<S: KvStore>(
 ) -> Result<StepReport, KvError> {
     let mut report = StepReport::default();
     let evaluate = force
-        || crate::queue::once_per(&stores.queue, schema::ALERT_RUN_KEY, now_ms, MIN_INTERVAL_MS)
-            .await
-            .map_err(|e| KvError(e.to_string()))?;
+        || crate::queue::once_per(
+            &stores.queue,
+            schema::ALERT_RUN_KEY,
+            now_ms,
+            MIN_INTERVAL_MS,
+        )
+        .await
+        .map_err(|e| KvError(e.to_string()))?;
     if evaluate {
         report.evaluated = true;
         for tenant in tenants(&stores.configs).await? {

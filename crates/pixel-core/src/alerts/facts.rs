@@ -85,8 +85,18 @@ pub async fn gather<S: KvStore>(
             counters.push(schema::config_hour_key(tenant, &c.id, h, "ok"));
             counters.push(schema::config_hour_key(tenant, &c.id, h, "bad"));
         }
-        counters.push(schema::stats_key(tenant, StatsScope::Config(&c.id), day, "dead"));
-        counters.push(schema::stats_key(tenant, StatsScope::Config(&c.id), day, "gdm_fail"));
+        counters.push(schema::stats_key(
+            tenant,
+            StatsScope::Config(&c.id),
+            day,
+            "dead",
+        ));
+        counters.push(schema::stats_key(
+            tenant,
+            StatsScope::Config(&c.id),
+            day,
+            "gdm_fail",
+        ));
     }
     for host in &hosts {
         for i in 0..SILENT_HOURS + BEFORE_HOURS {

@@ -85,7 +85,12 @@ fn a_paused_config_raises_nothing() {
     c.is_active = false;
     let mut f = facts(c);
     f.dead_today = 9;
-    assert!(evaluate(&AlertState::default(), &one(f), 1).0.open.is_empty());
+    assert!(
+        evaluate(&AlertState::default(), &one(f), 1)
+            .0
+            .open
+            .is_empty()
+    );
 }
 
 #[test]
@@ -140,22 +145,38 @@ async fn check_flow() {
     c.health.status = HealthStatus::CredentialsInvalid;
     seed(&stores, &c).await;
     let never = |_: &webhook::WebhookEvent, _: Vec<u8>| async { false };
-    let r = check::step(&stores, 10_000, 10_000, false, || 7, Some(async |e: &webhook::WebhookEvent, b: Vec<u8>| never(e, b).await))
-        .await
-        .unwrap();
+    let r = check::step(
+        &stores,
+        10_000,
+        10_000,
+        false,
+        || 7,
+        Some(async |e: &webhook::WebhookEvent, b: Vec<u8>| never(e, b).await),
+    )
+    .await
+    .unwrap();
     assert!(r.evaluated);
     assert_eq!((r.raised, r.webhooks.failed), (1, 1));
-    let open = check::open_alerts(&stores.logs, &c.tenant_id).await.unwrap();
+    let open = check::open_alerts(&stores.logs, &c.tenant_id)
+        .await
+        .unwrap();
     assert_eq!(open.len(), 1);
     // The retry is due within the backoff; the next step is due then.
     let due = check::due_at(&stores.queue).await.unwrap().unwrap();
     assert!(due > 10_000 && due <= 10_000 + 30_000, "{due}");
     // Within the minute: no second evaluation, nothing raised twice.
     let got = std::cell::RefCell::new(Vec::new());
-    let r = check::step(&stores, due, due, false, || 7, Some(async |e: &webhook::WebhookEvent, b: Vec<u8>| {
-        got.borrow_mut().push((e.id.clone(), b));
-        true
-    }))
+    let r = check::step(
+        &stores,
+        due,
+        due,
+        false,
+        || 7,
+        Some(async |e: &webhook::WebhookEvent, b: Vec<u8>| {
+            got.borrow_mut().push((e.id.clone(), b));
+            true
+        }),
+    )
     .await
     .unwrap();
     assert!(!r.evaluated);
@@ -168,11 +189,23 @@ async fn check_flow() {
     // Fixed: one clear, one more webhook.
     c.health.status = HealthStatus::Ok;
     seed(&stores, &c).await;
-    let r = check::step(&stores, due + 60_000, due + 60_000, false, || 7, Some(async |_: &webhook::WebhookEvent, _: Vec<u8>| true))
-        .await
-        .unwrap();
+    let r = check::step(
+        &stores,
+        due + 60_000,
+        due + 60_000,
+        false,
+        || 7,
+        Some(async |_: &webhook::WebhookEvent, _: Vec<u8>| true),
+    )
+    .await
+    .unwrap();
     assert_eq!((r.cleared, r.webhooks.sent), (1, 1));
-    assert!(check::open_alerts(&stores.logs, &c.tenant_id).await.unwrap().is_empty());
+    assert!(
+        check::open_alerts(&stores.logs, &c.tenant_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]

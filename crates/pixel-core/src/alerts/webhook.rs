@@ -174,7 +174,10 @@ pub async fn deliver_due<S: KvStore>(
             ..p.clone()
         };
         let claimed_raw = serde_json::to_vec(&claimed).unwrap_or_default();
-        if !queue.compare_and_swap(&key, Some(&raw), &claimed_raw).await? {
+        if !queue
+            .compare_and_swap(&key, Some(&raw), &claimed_raw)
+            .await?
+        {
             continue;
         }
         if send(&p.event, p.event.body(now_ms)).await {

@@ -72,7 +72,10 @@ fn assert_signed(w: &ReceivedWebhook) {
         .and_then(|t| t.parse().ok())
         .expect("t=<secs>");
     assert_eq!(header, &signature_at(w.body.as_bytes(), t, SECRET));
-    assert_ne!(header, &signature_at(w.body.as_bytes(), t, "another-secret"));
+    assert_ne!(
+        header,
+        &signature_at(w.body.as_bytes(), t, "another-secret")
+    );
 }
 
 fn of_type<'a>(hooks: &'a [ReceivedWebhook], kind: &str) -> Vec<&'a ReceivedWebhook> {
@@ -234,7 +237,9 @@ async fn a_site_silent_for_six_hours_after_traffic_raises_its_alert() {
     )
     .await;
     let edge = Edge { app, origin };
-    let page = edge.visit(Method::GET, "/", Some(GRANTED), &[], vec![]).await;
+    let page = edge
+        .visit(Method::GET, "/", Some(GRANTED), &[], vec![])
+        .await;
     assert_eq!(page.status, 200);
     until("the site's hourly counter is written", async || {
         edge.app
@@ -253,7 +258,10 @@ async fn a_site_silent_for_six_hours_after_traffic_raises_its_alert() {
     );
     // Seven hours later without an event: silent.
     let later = tick(&edge.app, 7 * 3_600_000).await;
-    assert!(later["alerts"]["raised"].as_u64().unwrap_or(0) >= 1, "{later}");
+    assert!(
+        later["alerts"]["raised"].as_u64().unwrap_or(0) >= 1,
+        "{later}"
+    );
     let open = alerts(&edge.app, EDGE_TENANT).await;
     let silent: Vec<&Value> = open.iter().filter(|a| a["kind"] == "site_silent").collect();
     assert_eq!(silent.len(), 1, "{open:?}");
