@@ -215,3 +215,47 @@ fn the_signature_is_the_backends_scheme() {
     assert!(s.starts_with("t=1700000000,v1="));
     assert_eq!(s.len(), "t=1700000000,v1=".len() + 64);
 }
+
+#[test]
+fn facts_read_the_hourly_counters_of_configs_and_sites() {
+    futures::executor::block_on(async {
+        let stores = Stores::memory();
+        let c = meta();
+        let t = c.tenant_id.clone();
+        seed(&stores, &c).await;
+        stores
+            .configs
+            .set(&schema::site_index_key(&t), br#"["www.example.com"]"#)
+            .await
+            .unwrap();
+        // 15 minutes into hour 1000: the previous hour counts for three quarters.
+        let now = 1000 * 3_600_000 + 15 * 60_000;
+        let inc = |k: String, n: i64| {
+            let s = &stores.stats;
+            async move { s.increment(&k, n).await.unwrap() }
+        };
+        inc(schema::config_hour_key(&t, &c.id, 1000, "ok"), 5).await;
+        inc(schema::config_hour_key(&t, &c.id, 999, "bad"), 40).await;
+        inc(schema::config_hour_key(&t, &c.id, 998, "bad"), 1_000).await;
+        inc(schema::site_hour_key(&t, "www.example.com", 993), 4).await;
+        inc(schema::site_hour_key(&t, "www.example.com", 969), 99).await;
+        let f = facts::gather(&stores, &t, now).await.unwrap();
+        assert_eq!((f.configs[0].hour_ok, f.configs[0].hour_bad), (5, 30));
+        // Hour 993 is seven hours back: before the silent window; 969 is out of the day.
+        assert_eq!(
+            f.sites,
+            vec![SiteFacts {
+                host: "www.example.com".into(),
+                events_last_6h: 0,
+                events_before: 4,
+            }]
+        );
+        let (s, ch) = evaluate(&AlertState::default(), &f, now);
+        let kinds: Vec<AlertKind> = ch.iter().map(|(_, a)| a.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![AlertKind::SuccessRateLow, AlertKind::SiteSilent]
+        );
+        assert_eq!(s.open.len(), 2);
+    });
+}
