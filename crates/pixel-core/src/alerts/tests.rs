@@ -259,3 +259,40 @@ fn facts_read_the_hourly_counters_of_configs_and_sites() {
         assert_eq!(s.open.len(), 2);
     });
 }
+
+#[test]
+fn a_step_without_change_costs_a_few_operations_per_tenant() {
+    futures::executor::block_on(async {
+        let stores = Stores::memory();
+        let c = meta();
+        seed(&stores, &c).await;
+        let t = c.tenant_id.clone();
+        stores
+            .configs
+            .set(&schema::site_index_key(&t), br#"["www.example.com"]"#)
+            .await
+            .unwrap();
+        let hour = 60_000 / 3_600_000;
+        stores
+            .stats
+            .increment(&schema::site_hour_key(&t, "www.example.com", hour), 3)
+            .await
+            .unwrap();
+        let no_webhook: Option<fn(&webhook::WebhookEvent, Vec<u8>) -> std::future::Ready<bool>> =
+            None;
+        let none =
+            no_webhook.map(|f| async move |e: &webhook::WebhookEvent, b: Vec<u8>| f(e, b).await);
+        check::step(&stores, 0, 0, true, || 0, none.clone())
+            .await
+            .unwrap();
+        let before = stores.op_count();
+        let r = check::step(&stores, 60_000, 60_000, false, || 0, none)
+            .await
+            .unwrap();
+        assert!(r.evaluated && r.raised + r.cleared == 0);
+        // once-a-minute CAS (get + CAS), tenants (keys), per tenant: state, indexes, configs,
+        // six counters of its config and seven of its live site (one read each on this store,
+        // as on Spin's); then the next due time (set).
+        assert_eq!(stores.op_count() - before, 2 + 1 + 3 + 6 + 7 + 1);
+    });
+}
