@@ -260,6 +260,8 @@ fn facts_read_the_hourly_counters_of_configs_and_sites() {
     });
 }
 
+type NoWebhook = fn(&webhook::WebhookEvent, Vec<u8>) -> bool;
+
 #[test]
 fn a_step_without_change_costs_a_few_operations_per_tenant() {
     futures::executor::block_on(async {
@@ -278,13 +280,9 @@ fn a_step_without_change_costs_a_few_operations_per_tenant() {
             .increment(&schema::site_hour_key(&t, "www.example.com", hour), 3)
             .await
             .unwrap();
-        let no_webhook: Option<fn(&webhook::WebhookEvent, Vec<u8>) -> std::future::Ready<bool>> =
-            None;
         let none =
-            no_webhook.map(|f| async move |e: &webhook::WebhookEvent, b: Vec<u8>| f(e, b).await);
-        check::step(&stores, 0, 0, true, || 0, none.clone())
-            .await
-            .unwrap();
+            None::<NoWebhook>.map(|f| async move |e: &webhook::WebhookEvent, b: Vec<u8>| f(e, b));
+        check::step(&stores, 0, 0, true, || 0, none).await.unwrap();
         let before = stores.op_count();
         let r = check::step(&stores, 60_000, 60_000, false, || 0, none)
             .await
