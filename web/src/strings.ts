@@ -344,6 +344,12 @@ export const S = {
         `${platform} ha rechazado el token de acceso: los eventos esperan hasta que pongas uno válido.`,
       dead_letters_today: (platform: string, n: number) =>
         `${platform}: ${n} ${n === 1 ? 'evento descartado' : 'eventos descartados'} hoy. Revisa los registros.`,
+      success_rate_low: (platform: string, n: number) =>
+        `${platform}: menos del 90 % de los envíos de la última hora se aceptaron (${n} ${n === 1 ? 'fallido' : 'fallidos'}). Revisa los registros.`,
+      google_request_failures: (platform: string, n: number) =>
+        `${platform} ha informado hoy de ${n} ${n === 1 ? 'conversión rechazada' : 'conversiones rechazadas'} al procesar los envíos. Revisa los registros.`,
+      site_silent: (host: string) =>
+        `${host} no ha enviado ningún evento en las últimas 6 horas, aunque antes tenía visitas. Comprueba que la web funciona y pasa por el seguimiento.`,
     },
     unknown: (platform: string) => `${platform}: revisa este píxel.`,
   },

@@ -314,6 +314,7 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
                 }
                 outbox::post(outbox::PageEvents {
                     tenant: site.tenant_id.clone(),
+                    host: site.host.clone(),
                     configs: loaded,
                     events,
                     minted,

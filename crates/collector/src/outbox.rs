@@ -32,6 +32,8 @@ const RETRY_PAUSE_MS: u64 = 100;
 /// Events of one page: the tenant's configs as the page saw them, and the events.
 pub struct PageEvents {
     pub tenant: TenantId,
+    /// The site the page belongs to (its hourly event counter feeds the silent-site alert).
+    pub host: String,
     pub configs: Rc<Vec<TrackingConfig>>,
     pub events: Vec<Event>,
     /// Whether each event's id was minted at random for it (no dedup claim needed).
@@ -151,6 +153,20 @@ async fn flush(pages: Vec<PageEvents>, now_ms: i64) {
                 e.event_id,
                 page.tenant
             ),
+        }
+    }
+    // The silent-site alert's counters: one `increment` per site and flush, not per page.
+    let mut per_site: BTreeMap<(&TenantId, &str), u32> = BTreeMap::new();
+    for page in &pages {
+        *per_site
+            .entry((&page.tenant, page.host.as_str()))
+            .or_default() += page.events.len() as u32;
+    }
+    for ((tenant, host), n) in per_site {
+        if let Err(e) =
+            pixel_core::stats::record_site_events(&stores.stats, tenant, host, now_ms, n).await
+        {
+            eprintln!("site events of {host}: {e}");
         }
     }
     for (tenant, n) in purchases {

@@ -6,11 +6,13 @@
 //! - `POST /tick[?aheadMs=N]`: one bounded pass now, answering what it did ([`pass::PassReport`]).
 //!   `aheadMs` also claims deliveries due within the next N ms (at most 7 days): an operator's
 //!   flush after an outage, and how tests reach retries without waiting out the backoff. Only
-//!   config-api's system-admin tick route reaches it.
+//!   config-api's system-admin tick route reaches it. A tick also runs the alert step
+//!   ([`alerting`]) at `now + aheadMs`, and answers what it did as `alerts`.
 //!
 //! A pass ([`pass`]): claim → per config: load, check, batch, send, classify ([`batch`]) →
 //! write down ([`record`]) → release.
 
+mod alerting;
 mod batch;
 mod pass;
 mod polling;
@@ -116,8 +118,12 @@ async fn tick(query: &str) -> Result<Resp, ApiError> {
                 .as_deref(),
         ),
     };
-    let report = pass::run(&stores, &client, &opts, random)
+    let mut report = pass::run(&stores, &client, &opts, random)
         .await
         .map_err(ApiError::internal)?;
+    // A tick also evaluates the alerts, `aheadMs` into the future (how tests reach a site's
+    // six silent hours), and sends the alert webhooks due by then.
+    report.alerts =
+        alerting::step(&stores, opts.now_ms + ahead_ms, opts.now_ms, true, random).await;
     Ok(api::json_response(StatusCode::OK, &report))
 }

@@ -70,6 +70,9 @@ pub struct PassReport {
     pub retries: Vec<RetryNote>,
     /// Configs whose pass failed on storage (their leases expire and they are retried).
     pub errors: Vec<String>,
+    /// The alert step a tick runs after its pass (`None` in a worker's passes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<pixel_core::alerts::check::StepReport>,
 }
 
 /// Run one pass.

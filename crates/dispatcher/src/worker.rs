@@ -7,10 +7,14 @@
 //! pass that sent something, the worker lingers [`LINGER_MS`] before the next, so events that
 //! arrive one page at a time leave in batches instead of one request each (unless the pass was
 //! full: a backlog is drained without pause).
+//!
+//! After a pass, the worker runs the alert step when it is due ([`crate::alerting`]): the alert
+//! check is work like a due delivery (`queue::next_due_time` counts it), so no cron is needed.
 
 use pixel_core::kv::{KvStore, Stores};
 use pixel_core::queue::{self, worker as lease};
 
+use crate::alerting;
 use crate::batch::Platforms;
 use crate::pass::{self, PassOptions};
 
@@ -71,6 +75,10 @@ pub async fn work<S: KvStore, P: Platforms>(
                 }
             };
             let now = platforms.now_ms();
+            // The alert step, when due (one `get` to know): see `pixel_core::alerts::check`.
+            if alerting::due(stores, now).await {
+                alerting::step(stores, now, now, false, random).await;
+            }
             if now - start > MAX_LIFETIME_MS {
                 break;
             }

@@ -12,7 +12,8 @@
 //! `http` (request/reply types), `meta` + `meta_events` + `meta_quality`, `tiktok`,
 //! `google` + `google_rows`, `datamanager` + `datamanager_events`, `oauth`, `doh` (a
 //! DNS-over-HTTPS resolver: `GET /dns-query`, records added with `POST /_mock/dns`),
-//! `received_page`.
+//! `received_page`, `webhooks` (TrainerERP's alert webhook: `POST /webhooks/alerts`, 500 on
+//! demand with `POST /_mock/webhooks/fail`).
 
 mod datamanager;
 mod datamanager_events;
@@ -29,6 +30,7 @@ mod received_page;
 mod server;
 mod state;
 mod tiktok;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,6 +39,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use state::{Accounts, EventTally, Fault, Platform, Received, RecordedRequest};
+pub use webhooks::{PATH as WEBHOOK_PATH, ReceivedWebhook};
 
 /// Serve the mock platforms on `addr` until the process ends.
 pub async fn serve(addr: SocketAddr) -> anyhow::Result<()> {
@@ -115,6 +118,16 @@ impl MockServer {
     /// Data Manager ingest requests received per Unix minute (whatever their answer).
     pub fn datamanager_minutes(&self) -> std::collections::BTreeMap<i64, u64> {
         self.state.lock().datamanager.minutes.clone()
+    }
+
+    /// The alert webhooks received at [`WEBHOOK_PATH`], oldest first.
+    pub fn webhooks(&self) -> Vec<ReceivedWebhook> {
+        self.state.lock().webhooks.clone()
+    }
+
+    /// Answer the next `n` webhooks with 500.
+    pub fn fail_webhooks(&self, n: u32) {
+        self.state.lock().webhook_failures = n;
     }
 
     /// What each platform accepted, per account and event name.

@@ -87,6 +87,9 @@ async fn handle(
     if req.method == hyper::Method::GET && req.path == "/_mock/received.html" {
         return html(crate::received_page::render(&state.received()));
     }
+    if req.path == crate::webhooks::PATH {
+        return respond(crate::webhooks::handle(state, &req));
+    }
     if req.path == "/_mock" || req.path.starts_with("/_mock/") {
         return respond(control(state, &req));
     }
@@ -202,6 +205,9 @@ fn control(state: &State, req: &Incoming) -> Reply {
     if let Some(rest) = resource.strip_prefix("datamanager/") {
         return datamanager::control(state, req, rest);
     }
+    if let Some(rest) = resource.strip_prefix("webhooks") {
+        return crate::webhooks::control(state, req, rest.trim_start_matches('/'));
+    }
     match (req.method.as_str(), resource) {
         ("GET", "health") => Reply::ok(json!({"ok": true})),
         ("GET", "requests") => {
@@ -240,6 +246,9 @@ fn control(state: &State, req: &Incoming) -> Reply {
             state.clear_requests();
             state.clear_received();
             state.clear_faults();
+            let mut inner = state.lock();
+            inner.webhooks.clear();
+            inner.webhook_failures = 0;
             Reply::new(204, Value::Null)
         }
         _ => Reply::new(

@@ -219,6 +219,9 @@ pub(crate) struct MatchStats {
 #[derive(Default)]
 pub(crate) struct Inner {
     pub requests: Vec<RecordedRequest>,
+    /// Alert webhooks received (`crate::webhooks`), and how many more answer 500.
+    pub webhooks: Vec<crate::webhooks::ReceivedWebhook>,
+    pub webhook_failures: u32,
     /// Armed faults with how many requests each still applies to (`None` = until cleared).
     pub faults: Vec<Fault>,
     pub received: Received,

@@ -413,6 +413,16 @@ pub async fn cancel_config<S: KvStore>(
 /// is empty: how long a worker may sleep. One `keys()` call, or with a due index one read of
 /// its groups and one `get_many` of their holds.
 pub async fn next_due_time<S: KvStore>(stores: &Stores<S>) -> Result<Option<i64>, QueueError> {
+    // The alert step (evaluation, webhooks) is work too (`crate::alerts::check`): one `get`.
+    let alerts = crate::alerts::check::due_at(&stores.queue).await?;
+    let deliveries = next_delivery_time(stores).await?;
+    Ok(match (alerts, deliveries) {
+        (Some(a), Some(d)) => Some(a.min(d)),
+        (a, d) => a.or(d),
+    })
+}
+
+async fn next_delivery_time<S: KvStore>(stores: &Stores<S>) -> Result<Option<i64>, QueueError> {
     if let Some(groups) = stores.queue.index_groups().await? {
         let groups: Vec<(ConfigId, i64)> = groups
             .into_iter()
@@ -496,7 +506,7 @@ pub async fn sweep_if_due<S: KvStore>(
 
 /// `true` for at most one caller per `min_interval_ms` across all instances: the time of the
 /// last `true` is kept in `key` and replaced by compare-and-swap.
-async fn once_per<S: KvStore>(
+pub(crate) async fn once_per<S: KvStore>(
     q: &S,
     key: &str,
     now_ms: i64,

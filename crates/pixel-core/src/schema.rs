@@ -24,6 +24,10 @@
 //! | | `dead/{config}/{eid}`, `deadidx/{config}` | dead letters with their event, and their list (CAS) |
 //! | | `dedup/{tenant}/{hash}` expiry ms | 48 h idempotency claims: they outlive the backlog, so not in `queue` |
 //! | `stats` | `st/{tenant}/{scope}/{day}/{metric}` counter | only ever `increment`ed |
+//! | | `sth/{tenant}/c/{config}/{hour}/{ok,bad}`, `sth/{tenant}/s/{host}/{hour}/ev` counters | hourly, for the alerts |
+//! | `queue` | `alertdue`, `alertrun` times | when alert work is next due; the last evaluation (CAS) |
+//! | | `wh/{event}` webhook JSON | an alert webhook to send, with its attempt and due time |
+//! | `logs` | `alerts/{tenant}` JSON | the tenant's alert state (open, history, outbox), CAS |
 //!
 //! `eid` is 32 hex digits of SHA-256 over tenant and event id: fixed length whatever the
 //! caller's event id, and no `/` in it. Every key goes through [`fit`], which keeps it within
@@ -137,6 +141,19 @@ pub const WORKER_KEY: &str = "worker";
 /// When expired dedup claims were last swept (Unix ms): at most one sweep per interval.
 pub const SWEEP_KEY: &str = "sweep";
 
+/// When the alert work is next due (Unix ms, text): the next evaluation or the earliest
+/// webhook retry, whichever comes first. `queue::next_due_time` reads it (one `get`), so the
+/// dispatcher's worker treats a due alert check like a due delivery (`crate::alerts`).
+pub const ALERT_DUE_KEY: &str = "alertdue";
+
+/// When alerts were last evaluated (Unix ms): at most one evaluation a minute, by CAS.
+pub const ALERT_RUN_KEY: &str = "alertrun";
+
+/// `wh/{event}` in `queue`: an alert webhook not yet acknowledged (`crate::alerts::webhook`).
+pub fn webhook_key(event_id: &str) -> String {
+    fit(format!("wh/{event_id}"))
+}
+
 /// A key of the queue store, parsed; anything else (corrupt or foreign) is `Other` and skipped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QueueKey {
@@ -217,7 +234,24 @@ pub fn dedup_key(tenant: &TenantId, event_id: &str) -> String {
     fit(format!("dedup/{tenant}/{}", event_ref(tenant, event_id)))
 }
 
+/// `alerts/{tenant}` in `logs`: the tenant's stored alert state (open alerts, recent history,
+/// webhook events not yet handed to the queue), replaced by compare-and-swap.
+pub fn alerts_key(tenant: &TenantId) -> String {
+    fit(format!("alerts/{tenant}"))
+}
+
 // ---- stats store ----
+
+/// An hourly counter of one config (`hour` in Unix hours): `ok` / `bad` delivery attempts,
+/// what the success-rate alert reads.
+pub fn config_hour_key(tenant: &TenantId, config: &ConfigId, hour: i64, metric: &str) -> String {
+    fit(format!("sth/{tenant}/c/{config}/{hour}/{metric}"))
+}
+
+/// Events the edge queued for site `host` in Unix hour `hour`: what the silent-site alert reads.
+pub fn site_hour_key(tenant: &TenantId, host: &str, hour: i64) -> String {
+    fit(format!("sth/{tenant}/s/{host}/{hour}/ev"))
+}
 
 /// Whose counters: the whole tenant, or one config of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

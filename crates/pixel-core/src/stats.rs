@@ -12,6 +12,8 @@
 //!   only): Purchase events received from the backend; together they are the reconciliation.
 //! - `consent/{host}` (tenant scope only): events not sent for want of consent, per site.
 //! - `gdm_*`: Google Data Manager requests and their asynchronous outcomes ([`requests`]).
+//! - hourly (`schema::config_hour_key`, `schema::site_hour_key`): `ok` / `bad` delivery
+//!   attempts per config and events queued per site, read by [`crate::alerts`].
 //! - `filtered/{reason}` (tenant scope only): events the edge did not produce because the
 //!   request was junk, per reason of [`FILTER_REASONS`].
 //!
@@ -133,7 +135,40 @@ pub async fn record_deliveries<S: KvStore>(
         }
     }
     let scopes = [StatsScope::Tenant, StatsScope::Config(config)];
-    add_all(stats, tenant, &scopes, utc_day(now_ms), &deltas).await
+    add_all(stats, tenant, &scopes, utc_day(now_ms), &deltas).await?;
+    // The hour's counters of the success-rate alert: two more `increment`s per batch at most.
+    let ok = items
+        .iter()
+        .filter(|i| i.outcome == DeliveryOutcome::Succeeded)
+        .count() as i64;
+    let bad = items.len() as i64 - ok;
+    let hour = unix_hour(now_ms);
+    for (metric, n) in [("ok", ok), ("bad", bad)] {
+        if n > 0 {
+            stats
+                .increment(&schema::config_hour_key(tenant, config, hour, metric), n)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Unix hours of a time in ms (the hourly counters' bucket).
+pub fn unix_hour(unix_ms: i64) -> i64 {
+    unix_ms.div_euclid(3_600_000)
+}
+
+/// Count `n` events the edge queued for site `host` in the hour of `now_ms` (the silent-site
+/// alert's counter): one `increment` per site and flush.
+pub async fn record_site_events<S: KvStore>(
+    stats: &S,
+    tenant: &TenantId,
+    host: &str,
+    now_ms: i64,
+    n: u32,
+) -> Result<(), KvError> {
+    let key = schema::site_hour_key(tenant, host, unix_hour(now_ms));
+    stats.increment(&key, i64::from(n)).await.map(|_| ())
 }
 
 /// Count Purchase events received from the backend (the reconciliation's left side).

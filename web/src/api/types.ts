@@ -201,12 +201,20 @@ export interface TestEventResult {
   payload?: unknown;
 }
 
-/** `GET /alerts`: an open alert; it exists while its cause does (issue 15). */
+/** `GET /alerts`: an open alert, raised once and cleared by itself (issue 15). A config's alert
+ * has `configId` and `platform`; a site's (`site_silent`) has `host`. */
 export interface Alert {
   id: string;
-  kind: 'credentials_refused' | 'dead_letters_today' | string;
-  configId: string;
-  platform: string;
+  kind:
+    | 'credentials_refused'
+    | 'success_rate_low'
+    | 'dead_letters_today'
+    | 'google_request_failures'
+    | 'site_silent'
+    | string;
+  configId?: string;
+  platform?: string;
+  host?: string;
   since?: number | null;
   count?: number | null;
 }

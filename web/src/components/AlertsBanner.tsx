@@ -6,9 +6,13 @@ import { S } from '../strings';
 const A = S.alerts;
 
 export function alertText(a: Alert): string {
-  if (a.kind === 'credentials_refused') return A.kind.credentials_refused(a.platform);
-  if (a.kind === 'dead_letters_today') return A.kind.dead_letters_today(a.platform, a.count ?? 0);
-  return A.unknown(a.platform);
+  const platform = a.platform ?? '';
+  if (a.kind === 'credentials_refused') return A.kind.credentials_refused(platform);
+  if (a.kind === 'dead_letters_today') return A.kind.dead_letters_today(platform, a.count ?? 0);
+  if (a.kind === 'success_rate_low') return A.kind.success_rate_low(platform, a.count ?? 0);
+  if (a.kind === 'google_request_failures') return A.kind.google_request_failures(platform, a.count ?? 0);
+  if (a.kind === 'site_silent') return A.kind.site_silent(a.host ?? '');
+  return A.unknown(platform || a.host || '');
 }
 
 export function AlertsBanner() {

@@ -191,8 +191,9 @@ fn a_batch_costs_one_increment_per_counter_and_scope() {
         &batch,
     ))
     .unwrap();
-    // sent, ok, ev/LEAD, lat_sum, lat_n, lat/0 in two scopes.
-    assert_eq!(s.op_count(), 12);
+    // sent, ok, ev/LEAD, lat_sum, lat_n, lat/0 in two scopes, and the hour's `ok` of the
+    // config (the success-rate alert's counter).
+    assert_eq!(s.op_count(), 13);
 }
 
 #[test]
