@@ -89,6 +89,13 @@ struct Visit {
 }
 
 pub async fn handle(req: Request) -> http::Response<EdgeBody> {
+    let mut timing = crate::timing::Timing::start().await;
+    let mut resp = serve(req, &mut timing).await;
+    timing.finish(resp.headers_mut());
+    resp
+}
+
+async fn serve(req: Request, timing: &mut crate::timing::Timing) -> http::Response<EdgeBody> {
     let (parts, body) = req.into_parts();
     let hv = |name: &str| {
         parts
@@ -111,6 +118,7 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
     let now = now_ms();
     let mut configs = ConfigsStore::default();
     let site = site_of(&mut configs, &host, now).await;
+    timing.mark("site");
     // Unknown, unverified or app hosts, the app's own paths, loops and forbidden origins end
     // here: nothing is forwarded (there is no default origin).
     let policy = guard::policy().await;
@@ -127,6 +135,7 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
         let (status, title, text) = guard::page_of(&refusal);
         return page(status, title, text);
     }
+    timing.mark("policy");
     let origin = site
         .as_ref()
         .map_or_else(String::new, |s| s.origin_url.clone());
@@ -210,11 +219,13 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
     let _ = options.set_between_bytes_timeout(Some(wait_ns));
     out.extensions_mut()
         .insert(RequestOptionsExtension(options));
+    timing.mark("prepare");
 
     let resp = match spin_sdk::http::send(out).await {
         Ok(r) => r,
         Err(code) => return origin_failed(&code),
     };
+    timing.mark("fetch");
     let (mut rparts, rbody) = resp.into_parts();
     forward::drop_hop_by_hop(&mut rparts.headers);
     let status = rparts.status;
@@ -252,12 +263,15 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
     // never gets this far).
     let (names, signed_order) =
         purchase::proven_orders(names, visit.site.as_deref(), &visit.query).await;
+    timing.mark("classify");
     if let (false, Some(site)) = (names.is_empty(), &visit.site) {
         let decision = consent::decide(&site.consent, &visit.cookie);
         if !decision.track {
             count_consent_skipped(site, names.len(), now).await;
+            timing.mark("skipped");
         } else {
             let loaded = configs_of(&mut configs, &site.tenant_id, now).await;
+            timing.mark("configs");
             if loaded.iter().any(|c| c.is_active) {
                 let domain = cookies::registrable_domain(&visit.host);
                 let random = u64::from_le_bytes(random_bytes::<8>());
@@ -291,6 +305,7 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
                             .map(|e| (e, minted))
                     })
                     .unzip();
+                timing.mark("events");
                 if html && status.is_success() && !encoded(&rparts.headers) {
                     // An unsigned order's value is the visitor's word: the browser pixel
                     // does not report it (the backend will, server-side).
@@ -311,6 +326,7 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
                         }
                         body = Box::pin(injected.body);
                     }
+                    timing.mark("head");
                 }
                 outbox::post(outbox::PageEvents {
                     tenant: site.tenant_id.clone(),
@@ -319,6 +335,7 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
                     minted,
                     signed_order,
                 });
+                timing.mark("outbox");
             }
         }
     }

@@ -23,6 +23,7 @@ pub mod purchase;
 pub mod recent;
 pub mod signature;
 pub mod tcf;
+pub mod timing;
 pub mod track;
 
 use http_body_util::BodyExt;
