@@ -78,6 +78,11 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// As wasmtime's default sender, when the guest gives no timeouts.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 
+tokio::task_local! {
+    /// The guest's connect timeout for the request being sent.
+    static CONNECT_TIMEOUT: Duration;
+}
+
 /// The outbound HTTP client of one running app.
 #[derive(Clone)]
 pub struct OutboundHttp {
@@ -117,8 +122,13 @@ impl OutboundHttp {
             .and_then(|o| o.between_bytes_timeout)
             .unwrap_or(DEFAULT_TIMEOUT)
             .max(Duration::from_nanos(1));
-        // The connector applies the connect timeout itself; this bounds connect + first byte.
-        let response = tokio::time::timeout(connect + first_byte, self.client.request(request))
+        // The connector reads the connect timeout from the scope (it sees only the URI); the
+        // first-byte timeout bounds the whole wait for the answer's head, as Spin's client does.
+        let response = CONNECT_TIMEOUT
+            .scope(
+                connect,
+                tokio::time::timeout(first_byte, self.client.request(request)),
+            )
             .await
             .map_err(|_| Error::ConnectionReadTimeout)?
             .map_err(client_error)?;
@@ -263,8 +273,10 @@ impl tower_service::Service<http::Uri> for Connector {
 
     fn call(&mut self, uri: http::Uri) -> Self::Future {
         let this = self.clone();
+        // Called while the request's future is polled, inside its scope.
+        let timeout = CONNECT_TIMEOUT.try_with(|t| *t).unwrap_or(DEFAULT_TIMEOUT);
         Box::pin(async move {
-            tokio::time::timeout(DEFAULT_TIMEOUT, this.connect(uri))
+            tokio::time::timeout(timeout, this.connect(uri))
                 .await
                 .map_err(|_| ConnectError::Timeout)?
         })
