@@ -17,8 +17,11 @@ use pixel_core::kv::KvStore;
 use pixel_core::schema;
 use pixel_core::site::{PageKind, Site, parse_host};
 use spin_sdk::http::Request;
-use spin_sdk::wasip3::http::types::{ErrorCode, RequestOptions};
-use spin_sdk::wasip3::http_compat::RequestOptionsExtension;
+use spin_sdk::wasip3::http::types::{ErrorCode, Fields, RequestOptions, Response as WasiResponse};
+use spin_sdk::wasip3::http_compat::{
+    IncomingResponseBody, RequestOptionsExtension, http_into_wasi_response,
+};
+use spin_sdk::wasip3::wit_future;
 use std::pin::Pin;
 use std::rc::Rc;
 
@@ -58,12 +61,30 @@ fn full(body: impl Into<Bytes>) -> EdgeBody {
     Box::pin(Full::new(body.into()).map_err(|never| match never {}))
 }
 
-fn page(status: StatusCode, title: &str, text: &str) -> http::Response<EdgeBody> {
+/// An answer's body as the edge holds it: the origin's answer untouched (handed back to the
+/// host as it came, so its bytes never pass through the guest), or a body made or rewritten here.
+pub enum Out {
+    Origin(IncomingResponseBody),
+    Body(EdgeBody),
+}
+
+impl Out {
+    fn into_edge(self) -> EdgeBody {
+        match self {
+            Out::Body(b) => b,
+            Out::Origin(b) => {
+                Box::pin(b.map_err(|e| -> BoxError { format!("origin body: {e:?}").into() }))
+            }
+        }
+    }
+}
+
+fn page(status: StatusCode, title: &str, text: &str) -> http::Response<Out> {
     let html = format!(
         "<!doctype html><html lang=\"es\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
          <body><h1>{title}</h1><p>{text}</p></body></html>"
     );
-    let mut resp = http::Response::new(full(html));
+    let mut resp = http::Response::new(Out::Body(full(html)));
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     h.insert(
@@ -88,14 +109,40 @@ struct Visit {
     cookie: String,
 }
 
-pub async fn handle(req: Request) -> http::Response<EdgeBody> {
+pub async fn handle(req: Request) -> Result<WasiResponse, ErrorCode> {
     let mut timing = crate::timing::Timing::start().await;
-    let mut resp = serve(req, &mut timing).await;
-    timing.finish(resp.headers_mut());
-    resp
+    let (mut parts, body) = serve(req, &mut timing).await.into_parts();
+    timing.finish(&mut parts.headers);
+    match body {
+        Out::Origin(mut origin) => match origin.take_unstarted() {
+            Some(origin) => pass_through(parts, origin),
+            None => http_into_wasi_response(http::Response::from_parts(
+                parts,
+                Out::Origin(origin).into_edge(),
+            )),
+        },
+        Out::Body(body) => http_into_wasi_response(http::Response::from_parts(parts, body)),
+    }
 }
 
-async fn serve(req: Request, timing: &mut crate::timing::Timing) -> http::Response<EdgeBody> {
+/// The origin's answer with the edge's headers: its body stream is handed back to the host
+/// unread, which then streams it to the visitor itself (wasi:http unwraps a host-owned stream).
+fn pass_through(
+    parts: http::response::Parts,
+    origin: WasiResponse,
+) -> Result<WasiResponse, ErrorCode> {
+    // The origin's side learns the body was taken whole (the default, written on drop).
+    let (_taken, taken) = wit_future::new(|| Ok(()));
+    let (stream, trailers) = WasiResponse::consume_body(origin, taken);
+    let fields = Fields::try_from(parts.headers)
+        .map_err(|e| ErrorCode::InternalError(Some(format!("headers: {e:?}"))))?;
+    let (resp, _sent) = WasiResponse::new(fields, Some(stream), trailers);
+    resp.set_status_code(parts.status.as_u16())
+        .map_err(|()| ErrorCode::InternalError(Some("status".into())))?;
+    Ok(resp)
+}
+
+async fn serve(req: Request, timing: &mut crate::timing::Timing) -> http::Response<Out> {
     let (parts, body) = req.into_parts();
     let hv = |name: &str| {
         parts
@@ -229,8 +276,7 @@ async fn serve(req: Request, timing: &mut crate::timing::Timing) -> http::Respon
     let (mut rparts, rbody) = resp.into_parts();
     forward::drop_hop_by_hop(&mut rparts.headers);
     let status = rparts.status;
-    let mut body: EdgeBody =
-        Box::pin(rbody.map_err(|e| -> BoxError { format!("origin body: {e:?}").into() }));
+    let mut body = Out::Origin(rbody);
 
     let rct = rparts
         .headers
@@ -320,11 +366,11 @@ async fn serve(req: Request, timing: &mut crate::timing::Timing) -> http::Respon
                         snippet(&pixels_of(&loaded), &shown)
                     };
                     if !s.is_empty() {
-                        let injected = inject_head(body, &s).await;
+                        let injected = inject_head(body.into_edge(), &s).await;
                         if let Some(added) = injected.added {
                             grow_content_length(&mut rparts.headers, added);
                         }
-                        body = Box::pin(injected.body);
+                        body = Out::Body(Box::pin(injected.body));
                     }
                     timing.mark("head");
                 }
@@ -430,7 +476,7 @@ async fn find_site(store: &SpinStore, host: &str) -> Option<Site> {
     None
 }
 
-fn origin_failed(code: &ErrorCode) -> http::Response<EdgeBody> {
+fn origin_failed(code: &ErrorCode) -> http::Response<Out> {
     eprintln!("origin failed: {code:?}");
     match code {
         ErrorCode::ConnectionTimeout
