@@ -17,9 +17,12 @@ use pixel_core::kv::KvStore;
 use pixel_core::schema;
 use pixel_core::site::{PageKind, Site, parse_host};
 use spin_sdk::http::Request;
-use spin_sdk::wasip3::http::types::{ErrorCode, Fields, RequestOptions, Response as WasiResponse};
+use spin_sdk::wasip3::http::types::{
+    ErrorCode, Fields, Request as WasiRequest, RequestOptions, Response as WasiResponse,
+};
 use spin_sdk::wasip3::http_compat::{
-    IncomingResponseBody, RequestOptionsExtension, http_into_wasi_response,
+    IncomingRequestBody, IncomingResponseBody, RequestOptionsExtension, http_from_wasi_response,
+    http_into_wasi_response,
 };
 use spin_sdk::wasip3::wit_future;
 use std::pin::Pin;
@@ -233,7 +236,7 @@ async fn serve(req: Request, timing: &mut crate::timing::Timing) -> http::Respon
             Ok(c) => {
                 let bytes = c.to_bytes();
                 lead_form = Some(bytes.clone());
-                full(bytes)
+                OriginBody::Read(bytes)
             }
             Err(_) => {
                 return page(
@@ -244,31 +247,24 @@ async fn serve(req: Request, timing: &mut crate::timing::Timing) -> http::Respon
             }
         }
     } else {
-        Box::pin(body.map_err(|e| -> BoxError { format!("client body: {e:?}").into() }))
+        OriginBody::Visitor(body)
     };
-    let mut out = http::Request::new(out_body);
-    *out.method_mut() = parts.method.clone();
-    *out.headers_mut() = headers;
-    match format!("{}{path_and_query}", origin.trim_end_matches('/')).parse() {
-        Ok(uri) => *out.uri_mut() = uri,
-        Err(_) => {
-            return page(
-                StatusCode::BAD_GATEWAY,
-                "502 Bad Gateway",
-                "La dirección del servidor de origen no es válida (invalid origin URL)",
-            );
-        }
-    }
+    let Ok(uri) = format!("{}{path_and_query}", origin.trim_end_matches('/')).parse::<http::Uri>()
+    else {
+        return page(
+            StatusCode::BAD_GATEWAY,
+            "502 Bad Gateway",
+            "La dirección del servidor de origen no es válida (invalid origin URL)",
+        );
+    };
     let wait_ns = origin_timeout_ms().await * 1_000_000;
     let options = RequestOptions::new();
     let _ = options.set_connect_timeout(Some(CONNECT_TIMEOUT_MS * 1_000_000));
     let _ = options.set_first_byte_timeout(Some(wait_ns));
     let _ = options.set_between_bytes_timeout(Some(wait_ns));
-    out.extensions_mut()
-        .insert(RequestOptionsExtension(options));
     timing.mark("prepare");
 
-    let resp = match spin_sdk::http::send(out).await {
+    let resp = match send_origin(parts.method.clone(), uri, headers, out_body, options).await {
         Ok(r) => r,
         Err(code) => return origin_failed(&code),
     };
@@ -386,6 +382,61 @@ async fn serve(req: Request, timing: &mut crate::timing::Timing) -> http::Respon
         }
     }
     http::Response::from_parts(rparts, body)
+}
+
+/// What goes to the origin as the request's body.
+enum OriginBody {
+    /// The visitor's body stream, handed to the host unread (it streams it to the origin).
+    Visitor(IncomingRequestBody),
+    /// A body the edge has read (a lead form).
+    Read(Bytes),
+}
+
+/// Sends the request to the origin. The visitor's body is passed on as the stream it is, so
+/// its bytes (none, for a page view) never pass through the guest.
+async fn send_origin(
+    method: Method,
+    uri: http::Uri,
+    mut headers: HeaderMap,
+    body: OriginBody,
+    options: RequestOptions,
+) -> Result<http::Response<IncomingResponseBody>, ErrorCode> {
+    let mut visitor = match body {
+        OriginBody::Read(bytes) => {
+            let mut out = http::Request::new(full(bytes));
+            *out.method_mut() = method;
+            *out.headers_mut() = headers;
+            *out.uri_mut() = uri;
+            out.extensions_mut()
+                .insert(RequestOptionsExtension(options));
+            return spin_sdk::http::send(out).await;
+        }
+        OriginBody::Visitor(b) => b,
+    };
+    let Some(incoming) = visitor.take_unstarted() else {
+        return Err(ErrorCode::InternalError(Some(
+            "the visitor's body was already read".into(),
+        )));
+    };
+    // wasi:http carries the authority apart; the origin's comes from the URI.
+    headers.remove(header::HOST);
+    let fields = Fields::try_from(headers)
+        .map_err(|e| ErrorCode::InternalError(Some(format!("headers: {e:?}"))))?;
+    // The visitor's side learns its body was taken whole (the default, written on drop).
+    let (_taken, taken) = wit_future::new(|| Ok(()));
+    let (stream, trailers) = WasiRequest::consume_body(incoming, taken);
+    let (req, _sent) = WasiRequest::new(fields, Some(stream), trailers, Some(options));
+    req.set_method(&(&method).into())
+        .map_err(|()| ErrorCode::HttpRequestMethodInvalid)?;
+    let scheme = uri.scheme().map(Into::into);
+    req.set_scheme(scheme.as_ref())
+        .map_err(|()| ErrorCode::HttpProtocolError)?;
+    req.set_authority(uri.authority().map(|a| a.as_str()))
+        .map_err(|()| ErrorCode::HttpRequestUriInvalid)?;
+    req.set_path_with_query(uri.path_and_query().map(|p| p.as_str()))
+        .map_err(|()| ErrorCode::HttpRequestUriInvalid)?;
+    let resp = spin_sdk::wasip3::http::client::send(req).await?;
+    http_from_wasi_response(resp)
 }
 
 thread_local! {
