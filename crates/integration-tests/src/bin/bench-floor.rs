@@ -120,7 +120,24 @@ fn event(run: u128, i: usize) -> Value {
            "customer": {"email": format!("lead{i}@example.com"), "phone": "612345678", "firstName": "Ana"}})
 }
 
-async fn post_events(client: &Client, body: Vec<u8>) -> Value {
+type Steps = std::sync::Arc<std::sync::Mutex<BTreeMap<String, Vec<f64>>>>;
+
+/// Adds the steps of a `Server-Timing` header to `into`.
+fn record_steps(into: &Steps, headers: &http::HeaderMap) {
+    let Some(timing) = headers.get("server-timing").and_then(|v| v.to_str().ok()) else {
+        return;
+    };
+    let mut steps = into.lock().expect("steps");
+    for part in timing.split(',') {
+        if let Some((name, dur)) = part.trim().split_once(";dur=")
+            && let Ok(d) = dur.parse::<f64>()
+        {
+            steps.entry(name.to_string()).or_default().push(d);
+        }
+    }
+}
+
+async fn post_events(client: &Client, body: Vec<u8>, steps: Option<&Steps>) -> Value {
     let sig = signature(&body);
     let a = client
         .send(
@@ -139,6 +156,9 @@ async fn post_events(client: &Client, body: Vec<u8>) -> Value {
         a.status,
         a.text()
     );
+    if let Some(steps) = steps {
+        record_steps(steps, &a.headers);
+    }
     a.json()
 }
 
@@ -328,44 +348,58 @@ async fn main() {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_nanos();
-    let client = app.client.clone();
-    let single = move |i: usize| {
-        let client = client.clone();
-        async move {
-            let answer = post_events(
-                &client,
-                serde_json::to_vec(&event(run_id, i)).expect("json"),
-            )
-            .await;
-            assert_eq!(answer["status"], "accepted", "{answer}");
+    let steps: Steps = Default::default();
+    let make_single = |steps: Option<Steps>| {
+        let client = app.client.clone();
+        move |i: usize| {
+            let client = client.clone();
+            let steps = steps.clone();
+            async move {
+                let body = serde_json::to_vec(&event(run_id, i)).expect("json");
+                let answer = post_events(&client, body, steps.as_ref()).await;
+                assert_eq!(answer["status"], "accepted", "{answer}");
+            }
         }
     };
-    throughput(INGEST_CONNECTIONS, 200, move |i| single(SINGLES * 10 + i)).await;
-    let client = app.client.clone();
-    let single = move |i: usize| {
-        let client = client.clone();
-        async move {
-            let answer = post_events(
-                &client,
-                serde_json::to_vec(&event(run_id, i)).expect("json"),
-            )
-            .await;
-            assert_eq!(answer["status"], "accepted", "{answer}");
-        }
+    let warm = make_single(None);
+    throughput(INGEST_CONNECTIONS, 200, move |i| warm(SINGLES * 10 + i)).await;
+    let wakes = |app: &App| {
+        app.host.metrics()["requests"]["dispatcher"]
+            .as_u64()
+            .unwrap_or(0)
     };
-    let singles = throughput(INGEST_CONNECTIONS, SINGLES, single).await;
+    let wakes_before = wakes(&app);
+    let singles = throughput(
+        INGEST_CONNECTIONS,
+        SINGLES,
+        make_single(Some(steps.clone())),
+    )
+    .await;
+    let single_wakes = wakes(&app) - wakes_before;
     let client = app.client.clone();
     let batches = throughput(INGEST_CONNECTIONS, BATCHES, move |b: usize| {
         let client = client.clone();
         async move {
             let items: Vec<Value> = (0..500).map(|i| event(run_id + 1, b * 500 + i)).collect();
-            let answer = post_events(&client, serde_json::to_vec(&items).expect("json")).await;
+            let answer =
+                post_events(&client, serde_json::to_vec(&items).expect("json"), None).await;
             assert_eq!(answer["accepted"], 500, "{answer}");
         }
     })
     .await;
     println!("backend ingest over {INGEST_CONNECTIONS} connections");
-    println!("one event per signed request: {singles:.0} events/s ({SINGLES} requests)");
+    println!(
+        "one event per signed request: {singles:.0} events/s ({SINGLES} requests, {single_wakes} dispatcher requests meanwhile)"
+    );
+    let steps = steps.lock().expect("steps");
+    println!(
+        "  inside, p50 ms per step: {}",
+        steps
+            .iter()
+            .map(|(k, v)| format!("{k} {:.3}", pick(v, 0.5)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!(
         "batches of 500: {:.0} events/s ({BATCHES} batches)",
         batches * 500.0
