@@ -391,7 +391,7 @@ async fn main() {
     println!(
         "one event per signed request: {singles:.0} events/s ({SINGLES} requests, {single_wakes} dispatcher requests meanwhile)"
     );
-    let steps = steps.lock().expect("steps");
+    let steps = steps.lock().expect("steps").clone();
     println!(
         "  inside, p50 ms per step: {}",
         steps
