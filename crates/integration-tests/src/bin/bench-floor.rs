@@ -376,6 +376,13 @@ async fn main() {
     )
     .await;
     let single_wakes = wakes(&app) - wakes_before;
+    // The same with twice the connections: one request waits on several key-value hops, so
+    // four connections leave the CPU idle part of the time.
+    let wide = make_single(None);
+    let singles_wide = throughput(2 * INGEST_CONNECTIONS, SINGLES, move |i| {
+        wide(SINGLES * 20 + i)
+    })
+    .await;
     let client = app.client.clone();
     let batches = throughput(INGEST_CONNECTIONS, BATCHES, move |b: usize| {
         let client = client.clone();
@@ -390,6 +397,10 @@ async fn main() {
     println!("backend ingest over {INGEST_CONNECTIONS} connections");
     println!(
         "one event per signed request: {singles:.0} events/s ({SINGLES} requests, {single_wakes} dispatcher requests meanwhile)"
+    );
+    println!(
+        "one event per signed request over {} connections: {singles_wide:.0} events/s",
+        2 * INGEST_CONNECTIONS
     );
     let steps = steps.lock().expect("steps").clone();
     println!(
