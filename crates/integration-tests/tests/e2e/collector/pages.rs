@@ -237,6 +237,11 @@ async fn errors_assets_and_bots_are_proxied_but_never_tracked() {
         .visit(Method::GET, "/echo?q=1", Some(GRANTED), &[], vec![])
         .await;
     let seen = echo.json();
+    // The visitor's (empty) body stream is passed on: a page view still goes without framing.
+    assert!(
+        seen.get("transfer-encoding").is_none() && seen.get("content-length").is_none(),
+        "{seen}"
+    );
     assert_eq!(seen["x-forwarded-proto"], "http");
     assert!(
         seen.get("spin-client-addr").is_none() && seen.get("spin-full-url").is_none(),
