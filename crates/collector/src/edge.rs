@@ -17,8 +17,14 @@ use pixel_core::kv::KvStore;
 use pixel_core::schema;
 use pixel_core::site::{PageKind, Site, parse_host};
 use spin_sdk::http::Request;
-use spin_sdk::wasip3::http::types::{ErrorCode, RequestOptions};
-use spin_sdk::wasip3::http_compat::RequestOptionsExtension;
+use spin_sdk::wasip3::http::types::{
+    ErrorCode, Fields, Request as WasiRequest, RequestOptions, Response as WasiResponse,
+};
+use spin_sdk::wasip3::http_compat::{
+    IncomingRequestBody, IncomingResponseBody, RequestOptionsExtension, http_from_wasi_response,
+    http_into_wasi_response,
+};
+use spin_sdk::wasip3::wit_future;
 use std::pin::Pin;
 use std::rc::Rc;
 
@@ -58,12 +64,30 @@ fn full(body: impl Into<Bytes>) -> EdgeBody {
     Box::pin(Full::new(body.into()).map_err(|never| match never {}))
 }
 
-fn page(status: StatusCode, title: &str, text: &str) -> http::Response<EdgeBody> {
+/// An answer's body as the edge holds it: the origin's answer untouched (handed back to the
+/// host as it came, so its bytes never pass through the guest), or a body made or rewritten here.
+pub enum Out {
+    Origin(IncomingResponseBody),
+    Body(EdgeBody),
+}
+
+impl Out {
+    fn into_edge(self) -> EdgeBody {
+        match self {
+            Out::Body(b) => b,
+            Out::Origin(b) => {
+                Box::pin(b.map_err(|e| -> BoxError { format!("origin body: {e:?}").into() }))
+            }
+        }
+    }
+}
+
+fn page(status: StatusCode, title: &str, text: &str) -> http::Response<Out> {
     let html = format!(
         "<!doctype html><html lang=\"es\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
          <body><h1>{title}</h1><p>{text}</p></body></html>"
     );
-    let mut resp = http::Response::new(full(html));
+    let mut resp = http::Response::new(Out::Body(full(html)));
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     h.insert(
@@ -88,7 +112,40 @@ struct Visit {
     cookie: String,
 }
 
-pub async fn handle(req: Request) -> http::Response<EdgeBody> {
+pub async fn handle(req: Request) -> Result<WasiResponse, ErrorCode> {
+    let mut timing = crate::timing::Timing::start().await;
+    let (mut parts, body) = serve(req, &mut timing).await.into_parts();
+    timing.finish(&mut parts.headers);
+    match body {
+        Out::Origin(mut origin) => match origin.take_unstarted() {
+            Some(origin) => pass_through(parts, origin),
+            None => http_into_wasi_response(http::Response::from_parts(
+                parts,
+                Out::Origin(origin).into_edge(),
+            )),
+        },
+        Out::Body(body) => http_into_wasi_response(http::Response::from_parts(parts, body)),
+    }
+}
+
+/// The origin's answer with the edge's headers: its body stream is handed back to the host
+/// unread, which then streams it to the visitor itself (wasi:http unwraps a host-owned stream).
+fn pass_through(
+    parts: http::response::Parts,
+    origin: WasiResponse,
+) -> Result<WasiResponse, ErrorCode> {
+    // The origin's side learns the body was taken whole (the default, written on drop).
+    let (_taken, taken) = wit_future::new(|| Ok(()));
+    let (stream, trailers) = WasiResponse::consume_body(origin, taken);
+    let fields = Fields::try_from(parts.headers)
+        .map_err(|e| ErrorCode::InternalError(Some(format!("headers: {e:?}"))))?;
+    let (resp, _sent) = WasiResponse::new(fields, Some(stream), trailers);
+    resp.set_status_code(parts.status.as_u16())
+        .map_err(|()| ErrorCode::InternalError(Some("status".into())))?;
+    Ok(resp)
+}
+
+async fn serve(req: Request, timing: &mut crate::timing::Timing) -> http::Response<Out> {
     let (parts, body) = req.into_parts();
     let hv = |name: &str| {
         parts
@@ -111,6 +168,7 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
     let now = now_ms();
     let mut configs = ConfigsStore::default();
     let site = site_of(&mut configs, &host, now).await;
+    timing.mark("site");
     // Unknown, unverified or app hosts, the app's own paths, loops and forbidden origins end
     // here: nothing is forwarded (there is no default origin).
     let policy = guard::policy().await;
@@ -127,6 +185,7 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
         let (status, title, text) = guard::page_of(&refusal);
         return page(status, title, text);
     }
+    timing.mark("policy");
     let origin = site
         .as_ref()
         .map_or_else(String::new, |s| s.origin_url.clone());
@@ -177,7 +236,7 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
             Ok(c) => {
                 let bytes = c.to_bytes();
                 lead_form = Some(bytes.clone());
-                full(bytes)
+                OriginBody::Read(bytes)
             }
             Err(_) => {
                 return page(
@@ -188,38 +247,32 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
             }
         }
     } else {
-        Box::pin(body.map_err(|e| -> BoxError { format!("client body: {e:?}").into() }))
+        OriginBody::Visitor(body)
     };
-    let mut out = http::Request::new(out_body);
-    *out.method_mut() = parts.method.clone();
-    *out.headers_mut() = headers;
-    match format!("{}{path_and_query}", origin.trim_end_matches('/')).parse() {
-        Ok(uri) => *out.uri_mut() = uri,
-        Err(_) => {
-            return page(
-                StatusCode::BAD_GATEWAY,
-                "502 Bad Gateway",
-                "La dirección del servidor de origen no es válida (invalid origin URL)",
-            );
-        }
-    }
+    let Ok(uri) = format!("{}{path_and_query}", origin.trim_end_matches('/')).parse::<http::Uri>()
+    else {
+        return page(
+            StatusCode::BAD_GATEWAY,
+            "502 Bad Gateway",
+            "La dirección del servidor de origen no es válida (invalid origin URL)",
+        );
+    };
     let wait_ns = origin_timeout_ms().await * 1_000_000;
     let options = RequestOptions::new();
     let _ = options.set_connect_timeout(Some(CONNECT_TIMEOUT_MS * 1_000_000));
     let _ = options.set_first_byte_timeout(Some(wait_ns));
     let _ = options.set_between_bytes_timeout(Some(wait_ns));
-    out.extensions_mut()
-        .insert(RequestOptionsExtension(options));
+    timing.mark("prepare");
 
-    let resp = match spin_sdk::http::send(out).await {
+    let resp = match send_origin(parts.method.clone(), uri, headers, out_body, options).await {
         Ok(r) => r,
         Err(code) => return origin_failed(&code),
     };
+    timing.mark("fetch");
     let (mut rparts, rbody) = resp.into_parts();
     forward::drop_hop_by_hop(&mut rparts.headers);
     let status = rparts.status;
-    let mut body: EdgeBody =
-        Box::pin(rbody.map_err(|e| -> BoxError { format!("origin body: {e:?}").into() }));
+    let mut body = Out::Origin(rbody);
 
     let rct = rparts
         .headers
@@ -252,12 +305,15 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
     // never gets this far).
     let (names, signed_order) =
         purchase::proven_orders(names, visit.site.as_deref(), &visit.query).await;
+    timing.mark("classify");
     if let (false, Some(site)) = (names.is_empty(), &visit.site) {
         let decision = consent::decide(&site.consent, &visit.cookie);
         if !decision.track {
             count_consent_skipped(site, names.len(), now).await;
+            timing.mark("skipped");
         } else {
             let loaded = configs_of(&mut configs, &site.tenant_id, now).await;
+            timing.mark("configs");
             if loaded.iter().any(|c| c.is_active) {
                 let domain = cookies::registrable_domain(&visit.host);
                 let random = u64::from_le_bytes(random_bytes::<8>());
@@ -291,6 +347,7 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
                             .map(|e| (e, minted))
                     })
                     .unzip();
+                timing.mark("events");
                 if html && status.is_success() && !encoded(&rparts.headers) {
                     // An unsigned order's value is the visitor's word: the browser pixel
                     // does not report it (the backend will, server-side).
@@ -305,12 +362,13 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
                         snippet(&pixels_of(&loaded), &shown)
                     };
                     if !s.is_empty() {
-                        let injected = inject_head(body, &s).await;
+                        let injected = inject_head(body.into_edge(), &s).await;
                         if let Some(added) = injected.added {
                             grow_content_length(&mut rparts.headers, added);
                         }
-                        body = Box::pin(injected.body);
+                        body = Out::Body(Box::pin(injected.body));
                     }
+                    timing.mark("head");
                 }
                 outbox::post(outbox::PageEvents {
                     tenant: site.tenant_id.clone(),
@@ -320,10 +378,66 @@ pub async fn handle(req: Request) -> http::Response<EdgeBody> {
                     minted,
                     signed_order,
                 });
+                timing.mark("outbox");
             }
         }
     }
     http::Response::from_parts(rparts, body)
+}
+
+/// What goes to the origin as the request's body.
+enum OriginBody {
+    /// The visitor's body stream, handed to the host unread (it streams it to the origin).
+    Visitor(IncomingRequestBody),
+    /// A body the edge has read (a lead form).
+    Read(Bytes),
+}
+
+/// Sends the request to the origin. The visitor's body is passed on as the stream it is, so
+/// its bytes (none, for a page view) never pass through the guest.
+async fn send_origin(
+    method: Method,
+    uri: http::Uri,
+    mut headers: HeaderMap,
+    body: OriginBody,
+    options: RequestOptions,
+) -> Result<http::Response<IncomingResponseBody>, ErrorCode> {
+    let mut visitor = match body {
+        OriginBody::Read(bytes) => {
+            let mut out = http::Request::new(full(bytes));
+            *out.method_mut() = method;
+            *out.headers_mut() = headers;
+            *out.uri_mut() = uri;
+            out.extensions_mut()
+                .insert(RequestOptionsExtension(options));
+            return spin_sdk::http::send(out).await;
+        }
+        OriginBody::Visitor(b) => b,
+    };
+    let Some(incoming) = visitor.take_unstarted() else {
+        return Err(ErrorCode::InternalError(Some(
+            "the visitor's body was already read".into(),
+        )));
+    };
+    // wasi:http carries the authority apart; the origin's comes from the URI.
+    headers.remove(header::HOST);
+    let fields = Fields::try_from(headers)
+        .map_err(|e| ErrorCode::InternalError(Some(format!("headers: {e:?}"))))?;
+    // The visitor's side learns its body was taken whole (the default, written on drop).
+    let (_taken, taken) = wit_future::new(|| Ok(()));
+    let (stream, trailers) = WasiRequest::consume_body(incoming, taken);
+    let (req, _sent) = WasiRequest::new(fields, Some(stream), trailers, Some(options));
+    req.set_method(&(&method).into())
+        .map_err(|()| ErrorCode::HttpRequestMethodInvalid)?;
+    let scheme = uri.scheme().map(Into::into);
+    req.set_scheme(scheme.as_ref())
+        .map_err(|()| ErrorCode::HttpProtocolError)?;
+    req.set_authority(uri.authority().map(|a| a.as_str()))
+        .map_err(|()| ErrorCode::HttpRequestUriInvalid)?;
+    req.set_path_with_query(uri.path_and_query().map(|p| p.as_str()))
+        .map_err(|()| ErrorCode::HttpRequestUriInvalid)?;
+    let resp = spin_sdk::wasip3::http::client::send(req).await?;
+    http_from_wasi_response(resp)
 }
 
 thread_local! {
@@ -414,7 +528,7 @@ async fn find_site(store: &SpinStore, host: &str) -> Option<Site> {
     None
 }
 
-fn origin_failed(code: &ErrorCode) -> http::Response<EdgeBody> {
+fn origin_failed(code: &ErrorCode) -> http::Response<Out> {
     eprintln!("origin failed: {code:?}");
     match code {
         ErrorCode::ConnectionTimeout

@@ -20,14 +20,32 @@ use crate::signature;
 /// 500 events of a few hundred bytes each, with room to spare.
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
-pub async fn handle(req: Request) -> Resp {
-    match ingest(req).await {
-        Ok(resp) => resp,
-        Err(e) => e.into_response(),
-    }
+thread_local! {
+    static SECRET: std::cell::RefCell<Option<std::rc::Rc<String>>> =
+        const { std::cell::RefCell::new(None) };
 }
 
-async fn ingest(req: Request) -> Result<Resp, ApiError> {
+/// The signing secret, read once per instance (variables do not change while the app runs).
+async fn signing_secret() -> Result<std::rc::Rc<String>, ApiError> {
+    if let Some(s) = SECRET.with(|c| c.borrow().clone()) {
+        return Ok(s);
+    }
+    let s = std::rc::Rc::new(variable("ingest_signing_secret").await?);
+    SECRET.with(|c| *c.borrow_mut() = Some(s.clone()));
+    Ok(s)
+}
+
+pub async fn handle(req: Request) -> Resp {
+    let mut timing = crate::timing::Timing::start().await;
+    let mut resp = match ingest(req, &mut timing).await {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    };
+    timing.finish(resp.headers_mut());
+    resp
+}
+
+async fn ingest(req: Request, timing: &mut crate::timing::Timing) -> Result<Resp, ApiError> {
     if req.method() != http::Method::POST {
         return Err(ApiError::MethodNotAllowed("POST"));
     }
@@ -42,11 +60,13 @@ async fn ingest(req: Request) -> Result<Resp, ApiError> {
     let header = signature::parse_header(sig.as_deref(), now / 1000)
         .map_err(|e| ApiError::Unauthorized(e.message().into()))?;
     let body = read_body(req, MAX_BODY).await?;
-    let secret = variable("ingest_signing_secret").await?;
+    timing.mark("read");
+    let secret = signing_secret().await?;
     signature::verify_body(&header, &body, secret.as_bytes())
         .map_err(|e| ApiError::Unauthorized(e.message().into()))?;
     // Any signed backend call after a restart wakes the dispatcher if work is pending.
     edge_kit::deliver::nudge();
+    timing.mark("verify");
 
     let parsed: Value = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
         code: "invalid_json",
@@ -79,7 +99,9 @@ async fn ingest(req: Request) -> Result<Resp, ApiError> {
         }
     };
 
+    timing.mark("parse");
     let stores = open_stores().await?;
+    timing.mark("open");
     let mut configs: HashMap<TenantId, Vec<TrackingConfig>> = HashMap::new();
     let mut purchases: HashMap<TenantId, u32> = HashMap::new();
     let mut results = Vec::with_capacity(items.len());
@@ -99,6 +121,7 @@ async fn ingest(req: Request) -> Result<Resp, ApiError> {
             .as_deref()
             .filter(|n| default_event(n).is_none())
             .and_then(|n| tenant_configs.iter().find_map(|c| c.mapped_event(n)));
+        timing.mark("configs");
         let item = match parse_item(raw, mapped, now) {
             Ok(item) => item,
             Err(errors) => {
@@ -116,6 +139,7 @@ async fn ingest(req: Request) -> Result<Resp, ApiError> {
             now,
         )
         .await?;
+        timing.mark("enqueue");
         // The backend's Purchase of an order replaces a thank-you page's copy still on hold
         // (that order was counted as received when the page reported it).
         let superseded = item.event.name == StandardEvent::Purchase
@@ -147,6 +171,7 @@ async fn ingest(req: Request) -> Result<Resp, ApiError> {
     if deliveries > 0 {
         edge_kit::wake::wake_unless_on_duty(&stores.queue, "backend events queued").await;
     }
+    timing.mark("wake");
     if single {
         let only = results.pop().unwrap_or(Value::Null);
         if only["status"] == "rejected" {

@@ -23,17 +23,16 @@ pub mod purchase;
 pub mod recent;
 pub mod signature;
 pub mod tcf;
+pub mod timing;
 pub mod track;
 
-use http_body_util::BodyExt;
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::http_service;
 
 #[http_service]
 async fn handle(req: Request) -> impl IntoResponse {
     if req.uri().path() == "/api/v1/events" {
-        let resp = ingest::handle(req).await;
-        return resp.map(|b| -> edge::EdgeBody { Box::pin(b.map_err(|never| match never {})) });
+        return ingest::handle(req).await.into_response();
     }
     edge::handle(req).await
 }

@@ -375,9 +375,23 @@ pub async fn nudge_with<S: KvStore>(stores: &Stores<S>, now_ms: i64) -> Result<b
 
 /// [`nudge_with`] after the current response, on the component's own stores: a handler calls
 /// it and answers at once ("any request after a restart wakes the dispatcher").
+///
+/// An instance tries at most once per [`NUDGE_INTERVAL_MS`]: `try_wake` would refuse the
+/// attempts in between anyway, and each costs a store open and a read after every request.
 pub fn nudge() {
-    spin_sdk::wasip3::spawn(async {
-        let now = crate::host::now_ms() as i64;
+    thread_local! {
+        static LAST_TRY: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+    }
+    let now = crate::host::now_ms() as i64;
+    let recent = LAST_TRY.with(|t| {
+        t.get()
+            .is_some_and(|at| at <= now && now - at < NUDGE_INTERVAL_MS)
+    });
+    if recent {
+        return;
+    }
+    LAST_TRY.with(|t| t.set(Some(now)));
+    spin_sdk::wasip3::spawn(async move {
         // Only the queue store is read, and not every component may open the others.
         match crate::kv::SpinStore::open(pixel_core::schema::QUEUE_STORE).await {
             Ok(q) => {

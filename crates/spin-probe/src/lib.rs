@@ -57,6 +57,11 @@ async fn handle(req: Request) -> impl IntoResponse {
         .map(|h| format!("{h}={}", header(&req, h)))
         .collect::<Vec<_>>()
         .join("\n"),
+        // The floor: no host call at all, a constant answer (`n` bytes of it when given).
+        "const" => match arg("n").parse::<usize>() {
+            Ok(n) => "x".repeat(n),
+            Err(_) => "ok".to_string(),
+        },
         "var" => match spin_sdk::variables::get(arg("name")).await {
             Ok(v) => v,
             Err(e) => format!("error: {e:?}"),

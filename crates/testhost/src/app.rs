@@ -100,10 +100,15 @@ impl AppInner {
         let engine = crate::compile::engine()?;
         let linker = shared_linker(&engine)?;
         let router = Router::build(&manifest.http_triggers)?;
-        let blocked = crate::blocked::BlockedNetworks::load(match &opts.kv {
+        let runtime_config = match &opts.kv {
             KvBackend::Sqlite { runtime_config } => runtime_config.as_deref(),
             _ => None,
-        })?;
+        };
+        let blocked = crate::blocked::BlockedNetworks::load(runtime_config)?;
+        let http = crate::outbound_http::OutboundHttp::new(
+            crate::outbound_http::OutboundHttpConfig::load(runtime_config)?,
+            blocked.clone(),
+        );
 
         struct Prepared {
             id: String,
@@ -184,6 +189,7 @@ impl AppInner {
                         variables: p.variables,
                         mounts: p.mounts,
                         app: app.clone(),
+                        http: http.clone(),
                     };
                     (p.id, ProxyHandler::new(state))
                 })

@@ -4,9 +4,8 @@
 //! name that resolves to an internal address is refused even though `allowed_outbound_hosts`
 //! allows it. Spin answers the guest `destination-ip-prohibited`.
 //!
-//! One difference, on purpose: Spin drops the blocked addresses of a name and connects to the
-//! rest; here a name with any blocked address is refused whole (the test host cannot hand the
-//! filtered list to the connector it borrows from wasmtime).
+//! As in Spin, the blocked addresses of a name are dropped and the rest are tried; a name with
+//! none left is refused (see `outbound_http.rs`, whose connector applies this).
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;

@@ -43,6 +43,8 @@ pub struct ComponentState {
     pub variables: Arc<BTreeMap<String, String>>,
     pub mounts: Vec<Mount>,
     pub app: Weak<AppInner>,
+    /// The app's outbound HTTP client (one pool for the whole app, as Spin's).
+    pub http: crate::outbound_http::OutboundHttp,
 }
 
 impl ComponentState {
@@ -61,6 +63,7 @@ impl ComponentState {
                 component: self.id.clone(),
                 allowed: self.allowed.clone(),
                 app: self.app.clone(),
+                http: self.http.clone(),
             },
             kv: self.kv.clone(),
             variables: self.variables.clone(),

@@ -25,6 +25,7 @@ pub mod kv;
 pub mod manifest;
 pub mod outbound;
 pub mod outbound_hooks;
+pub mod outbound_http;
 pub mod probe;
 pub mod redis_host;
 pub mod routes;

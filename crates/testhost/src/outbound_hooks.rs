@@ -17,6 +17,8 @@ pub struct OutboundHooks {
     pub component: String,
     pub allowed: Arc<AllowedHosts>,
     pub app: Weak<AppInner>,
+    /// The app's outbound client: pooled as Spin's, `block_networks` applied at connect time.
+    pub http: crate::outbound_http::OutboundHttp,
 }
 
 const INTERNAL_SUFFIX: &str = ".spin.internal";
@@ -53,30 +55,10 @@ impl WasiHttpHooks for OutboundHooks {
                 Ok((response, Box::new(async { Ok(()) }) as IoFuture))
             });
         }
-        let blocked = self.allowed.blocked().clone();
-        let component = self.component.clone();
+        let http = self.http.clone();
         Box::new(async move {
-            use http_body_util::BodyExt;
-            // `block_networks`, on the addresses the name resolves to now (as Spin does when
-            // it connects): a name that passed every check may still point inside.
-            if !blocked.is_empty() {
-                let port = port.unwrap_or(if scheme == "https" { 443 } else { 80 });
-                let name = host
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .to_string();
-                if let Ok(addrs) = tokio::net::lookup_host((name.as_str(), port)).await
-                    && let Some(addr) = addrs.into_iter().find(|a| blocked.is_blocked(a.ip()))
-                {
-                    eprintln!(
-                        "A component tried to connect to a blocked address: {host} ({}) (component {component:?}; see block_networks in the runtime config)",
-                        addr.ip()
-                    );
-                    return Err(Error::DestinationIpProhibited);
-                }
-            }
-            let (res, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
-            Ok((res.map(BodyExt::boxed_unsync), Box::new(io) as IoFuture))
+            let response = http.send(request, options).await?;
+            Ok((response, Box::new(async { Ok(()) }) as IoFuture))
         })
     }
 }

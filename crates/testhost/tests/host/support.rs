@@ -78,3 +78,27 @@ pub async fn ok(host: &RunningHost, path: &str) -> String {
     assert_eq!(status, 200, "GET {path}: {body}");
     body
 }
+
+/// As [`upstream`], also counting the TCP connections it accepts.
+pub async fn counting_upstream(body: &'static str) -> (SocketAddr, std::sync::Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind(loopback()).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let svc = service_fn(move |_req| async move {
+                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(
+                        body.as_bytes(),
+                    ))))
+                });
+                _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    (addr, accepted)
+}

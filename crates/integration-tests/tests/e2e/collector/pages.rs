@@ -237,6 +237,11 @@ async fn errors_assets_and_bots_are_proxied_but_never_tracked() {
         .visit(Method::GET, "/echo?q=1", Some(GRANTED), &[], vec![])
         .await;
     let seen = echo.json();
+    // The visitor's (empty) body stream is passed on: a page view still goes without framing.
+    assert!(
+        seen.get("transfer-encoding").is_none() && seen.get("content-length").is_none(),
+        "{seen}"
+    );
     assert_eq!(seen["x-forwarded-proto"], "http");
     assert!(
         seen.get("spin-client-addr").is_none() && seen.get("spin-full-url").is_none(),
@@ -352,4 +357,24 @@ async fn googles_gtag_and_ingest_carry_the_same_order_id() {
     assert_eq!(row["transactionId"], "A-7", "{row}");
     assert_eq!(row["adIdentifiers"]["gclid"], "Cj0KCQiA-test_123");
     assert_eq!(row["eventSource"], "WEB");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_the_edge_does_not_read_reaches_the_origin_byte_for_byte() {
+    let edge = Edge::start().await;
+    // Not a lead page: the edge passes the visitor's body stream on without reading it.
+    let body: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let ct = [("content-type", "application/octet-stream")];
+    let a = edge
+        .visit(Method::POST, "/rechazado", Some(GRANTED), &ct, body.clone())
+        .await;
+    assert_eq!(a.status, 422, "the origin's answer is passed on");
+    let got = edge
+        .origin
+        .received()
+        .into_iter()
+        .find(|r| r.method == Method::POST && r.path_and_query == "/rechazado")
+        .expect("the origin got the body");
+    assert_eq!(got.body.len(), body.len());
+    assert!(got.body == body, "the body changed on its way");
 }
