@@ -226,6 +226,29 @@ pub fn signature(body: &[u8]) -> String {
     signature_at(body, now_secs(), INGEST_SECRET)
 }
 
+/// `POST /api/v1/events` with `body` signed as TrainerERP signs it; panics unless accepted.
+pub async fn post_signed_events(client: &Client, body: Vec<u8>) -> Answer {
+    let sig = signature(&body);
+    let a = client
+        .send(
+            http::Method::POST,
+            "/api/v1/events",
+            &[
+                ("content-type", "application/json"),
+                ("x-signature", sig.as_str()),
+            ],
+            body,
+        )
+        .await;
+    assert!(
+        a.status.is_success(),
+        "ingest answered {}: {}",
+        a.status,
+        a.text()
+    );
+    a
+}
+
 /// HMAC-SHA256 of `msg` under `key`, raw bytes (through jsonwebtoken's HS256, as above).
 fn hmac_sha256(key: &[u8], msg: &[u8]) -> Vec<u8> {
     let b64 = jsonwebtoken::crypto::sign(msg, &EncodingKey::from_secret(key), Algorithm::HS256)

@@ -16,7 +16,7 @@
 use std::time::{Duration, Instant};
 
 use http::Method;
-use integration_tests::{App, Client, origin, signature};
+use integration_tests::{App, Client, origin, post_signed_events};
 use serde_json::{Value, json};
 
 const HOST: &str = "www.bench-entrena.es";
@@ -108,25 +108,7 @@ fn event(run: u128, i: usize) -> Value {
 }
 
 async fn post_events(client: &Client, body: Vec<u8>) -> Value {
-    let sig = signature(&body);
-    let a = client
-        .send(
-            Method::POST,
-            "/api/v1/events",
-            &[
-                ("content-type", "application/json"),
-                ("x-signature", sig.as_str()),
-            ],
-            body,
-        )
-        .await;
-    assert!(
-        a.status.is_success(),
-        "ingest answered {}: {}",
-        a.status,
-        a.text()
-    );
-    a.json()
+    post_signed_events(client, body).await.json()
 }
 
 #[tokio::main(flavor = "multi_thread")]

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use http::Method;
-use integration_tests::{App, Client, origin, signature};
+use integration_tests::{App, Client, origin, post_signed_events};
 use serde_json::{Value, json};
 
 const HOST: &str = "www.bench-entrena.es";
@@ -138,24 +138,7 @@ fn record_steps(into: &Steps, headers: &http::HeaderMap) {
 }
 
 async fn post_events(client: &Client, body: Vec<u8>, steps: Option<&Steps>) -> Value {
-    let sig = signature(&body);
-    let a = client
-        .send(
-            Method::POST,
-            "/api/v1/events",
-            &[
-                ("content-type", "application/json"),
-                ("x-signature", sig.as_str()),
-            ],
-            body,
-        )
-        .await;
-    assert!(
-        a.status.is_success(),
-        "ingest answered {}: {}",
-        a.status,
-        a.text()
-    );
+    let a = post_signed_events(client, body).await;
     if let Some(steps) = steps {
         record_steps(steps, &a.headers);
     }

@@ -53,23 +53,7 @@ pub async fn start(config: HostConfig) -> RunningHost {
 
 /// An upstream server that answers every request with `body`.
 pub async fn upstream(body: &'static str) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind(loopback()).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let svc = service_fn(move |_req| async move {
-                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(
-                        body.as_bytes(),
-                    ))))
-                });
-                _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), svc)
-                    .await;
-            });
-        }
-    });
-    addr
+    counting_upstream(body).await.0
 }
 
 /// Body of `GET path`, asserting a 200.
