@@ -309,7 +309,14 @@ test('scripts/dev from a clean copy: demo site → lead → checkout → thank-y
   const sentCold = Number((await dash.getByTestId('kpi-events').locator('dd').textContent()).replace(/\D/g, ''));
   assert.ok(sentCold >= 5, `events sent: ${sentCold}`);
   await dash.locator('li[aria-label^="Lead: "]').waitFor();
-  await dash.screenshot({ path: join(ARTIFACTS, 'demo-dashboard.png'), fullPage: true });
+  // The daily trend: one bar a day, carrying what was just sent; 30 days on demand.
+  const chart = dash.getByTestId('trend-chart');
+  await chart.waitFor();
+  assert.equal(await chart.getByTestId('trend-day').count(), 7);
+  const summary = (await chart.getAttribute('aria-label')) ?? '';
+  assert.ok(/^Últimos 7 días: [1-9]\d* enviados/.test(summary), `the chart's summary: ${summary}`);
+  await dash.getByRole('group', { name: 'Periodo del gráfico' }).getByRole('button', { name: '30 días' }).click();
+  await eventually(async () => (await dash.getByTestId('trend-day').count()) === 30, 'the 30-day chart');
   await dash.close();
 
   // ---- no token or secret in any log ---------------------------------------------------------
