@@ -4,7 +4,20 @@
 // config. Run with scripts/e2e-dashboard (which points google_auth_url at the mock).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { TEST_TIMEOUT, api, launch, listConfigs, openDashboard, screenshot, tenant, tokenFor } from './harness.mjs';
+import {
+  TEST_TIMEOUT,
+  api,
+  eventually,
+  launch,
+  listConfigs,
+  mock,
+  openDashboard,
+  postSignedEvents,
+  screenshot,
+  tenant,
+  tick,
+  tokenFor,
+} from './harness.mjs';
 
 const T = { timeout: TEST_TIMEOUT };
 const MODAL = 'Conectar un píxel';
@@ -94,6 +107,47 @@ describe('Conectar con Google (headless Chromium, mock consent screen)', () => {
       conversionActions: { PURCHASE: '987654321' },
     });
     assert.equal(again.status, 400);
+
+    // The trainer removes the app's access at Google: the next payment is refused, the card
+    // says so and offers "Reconectar con Google", which goes through the consent screen again.
+    const revoked = await mock('POST', 'google/revoke');
+    assert.ok(revoked.revoked >= 2, `tokens revoked: ${JSON.stringify(revoked)}`);
+    const tenantId = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).tenant;
+    const status = await postSignedEvents([
+      {
+        eventId: 'pay-e2e-1',
+        event: 'PURCHASE',
+        tenantId,
+        value: 30,
+        currency: 'EUR',
+        orderId: 'E2E-1',
+        customer: { email: 'e2e@example.com', gclid: 'Cj0KCQiA_e2e_reconnect' },
+      },
+    ]);
+    assert.equal(status, 202);
+    await eventually(async () => {
+      await tick();
+      return (await listConfigs(token))[0]?.health?.status === 'credentials_invalid';
+    }, 'the refused grant in the config health');
+    await page.reload();
+    const refused = page.getByRole('article', { name: /1234567890/ });
+    await refused.getByRole('button', { name: 'Reconectar con Google' }).click();
+    await page.waitForURL(/\/o\/oauth2\/v2\/auth\?/);
+    await page.locator('#approve').click();
+    await page.getByRole('status').filter({ hasText: 'Cuenta de Google reconectada' }).waitFor();
+    assert.ok(!page.url().includes('googleConnection'), `connection id left in the URL: ${page.url()}`);
+    assert.equal(await page.getByRole('dialog').count(), 0, 'a reconnection opens no modal');
+    await refused
+      .getByText('Credenciales correctas')
+      .waitFor()
+      .catch(async (e) => {
+        await screenshot(page, 'google-05-reconnect-failed', { fullPage: true });
+        throw new Error(`${e.message}\nconfigs: ${JSON.stringify(await listConfigs(token))}`);
+      });
+    // The page does not keep calling the replaced token a problem while the server re-evaluates.
+    assert.equal(await page.getByText('Google ha rechazado el token de acceso').count(), 0);
+    await screenshot(page, 'google-05-reconnected', { fullPage: true });
+    assert.equal((await listConfigs(token))[0].health.status, 'ok');
     await page.close();
   });
 });

@@ -1,8 +1,9 @@
 // Shared set-up for the end-to-end tests: Debian's Chromium through playwright-core, a signed
 // token per tenant (scripts/dev-token.mjs, as TrainerERP would), the config API for set-up and
-// cross-checks, and screenshots into artifacts/e2e. The URL and secret come from
-// scripts/e2e-dashboard (E2E_BASE_URL, E2E_JWT_SECRET).
+// cross-checks, and screenshots into artifacts/e2e. The URLs and secrets come from
+// scripts/e2e-dashboard (E2E_BASE_URL, E2E_JWT_SECRET, E2E_MOCK_URL, E2E_INGEST_SECRET).
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -32,12 +33,39 @@ export function tenant(name) {
   return `e2e-${name}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-export function tokenFor(tenantId) {
+export function tokenFor(tenantId, role = 'trainer_admin') {
   return execFileSync(
     process.execPath,
-    [join(repo, 'scripts', 'dev-token.mjs'), '--tenant', tenantId, '--secret', SECRET, '--hours', '2'],
+    [join(repo, 'scripts', 'dev-token.mjs'), '--tenant', tenantId, '--secret', SECRET, '--hours', '2', '--role', role],
     { encoding: 'utf8' },
   ).trim();
+}
+
+/** A backend event batch signed as TrainerERP signs it (`X-Signature: t=…,v1=…`); the status. */
+export async function postSignedEvents(events) {
+  const body = JSON.stringify(events);
+  const t = Math.floor(Date.now() / 1000);
+  const v1 = createHmac('sha256', required('E2E_INGEST_SECRET')).update(`${t}.${body}`).digest('hex');
+  const res = await fetch(`${BASE_URL}/api/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-signature': `t=${t},v1=${v1}` },
+    body,
+  });
+  return res.status;
+}
+
+/** One dispatcher pass now, as a system admin's scheduler would run it. */
+export async function tick() {
+  const res = await api(tokenFor('e2e-admin', 'system_admin'), 'POST', '/dispatcher/tick', {});
+  if (res.status !== 200) throw new Error(`tick answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Steers the mock platforms (`/_mock/...`). */
+export async function mock(method, path) {
+  const res = await fetch(`${required('E2E_MOCK_URL')}/_mock/${path}`, { method });
+  if (!res.ok) throw new Error(`mock ${method} ${path} answered ${res.status}`);
+  return res.status === 204 ? null : res.json();
 }
 
 /**

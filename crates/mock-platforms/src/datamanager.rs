@@ -1,6 +1,7 @@
 //! Google's Data Manager API: `POST /v1/events:ingest` and `GET /v1/requestStatus:retrieve`,
-//! behind `Authorization: Bearer` (tokens beginning with `invalid` get 401 `UNAUTHENTICATED`,
-//! beginning with `forbidden` 403 `PERMISSION_DENIED`).
+//! behind `Authorization: Bearer` (tokens beginning with `invalid`, or revoked with
+//! `POST /_mock/google/revoke`, get 401 `UNAUTHENTICATED`; beginning with `forbidden` 403
+//! `PERMISSION_DENIED`).
 //!
 //! Errors are `google.rpc.Status` bodies: `{"error":{code,message,status,details[]}}` with an
 //! `ErrorInfo` (reason, domain, metadata) and, for a bad body, `BadRequest.fieldViolations` with
@@ -110,7 +111,7 @@ fn quota_reply(limit: &str) -> Reply {
     .with_header("retry-after", "60")
 }
 
-fn check_auth(req: &Incoming) -> Result<(), Reply> {
+fn check_auth(state: &State, req: &Incoming) -> Result<(), Reply> {
     let token = req
         .header("authorization")
         .and_then(|h| h.strip_prefix("Bearer "))
@@ -124,7 +125,7 @@ fn check_auth(req: &Incoming) -> Result<(), Reply> {
             json!({}),
             None,
         )),
-        Some(t) if t.starts_with("invalid") => Err(error(
+        Some(t) if t.starts_with("invalid") || crate::oauth::is_revoked(state, t) => Err(error(
             401,
             "Request had invalid authentication credentials. Expected OAuth 2 access token.",
             "ACCESS_TOKEN_EXPIRED",
@@ -173,7 +174,7 @@ fn ingest(state: &State, req: &Incoming, over_quota: bool) -> Reply {
     if over_quota {
         return quota_reply(MINUTE_QUOTA);
     }
-    if let Err(reply) = check_auth(req) {
+    if let Err(reply) = check_auth(state, req) {
         return reply;
     }
     let Ok(body) = req.json() else {
@@ -232,7 +233,7 @@ fn ingest(state: &State, req: &Incoming, over_quota: bool) -> Reply {
 }
 
 fn status(state: &State, req: &Incoming) -> Reply {
-    if let Err(reply) = check_auth(req) {
+    if let Err(reply) = check_auth(state, req) {
         return reply;
     }
     let Some(id) = req.query.get("requestId").filter(|s| !s.is_empty()) else {

@@ -110,6 +110,12 @@ impl MockServer {
         datamanager::advance(&self.state, request_id)
     }
 
+    /// The trainer removes the app's access in their Google account: every Google token issued
+    /// so far stops working (`POST /_mock/google/revoke`). Returns how many.
+    pub fn revoke_google_tokens(&self) -> u64 {
+        oauth::revoke(&self.state)
+    }
+
     /// Refuse Data Manager ingest requests past `per_minute` in a minute (429), or stop.
     pub fn datamanager_quota(&self, per_minute: Option<u64>) {
         self.state.lock().datamanager.quota_per_minute = per_minute;

@@ -105,11 +105,11 @@ pub(crate) fn handle(state: &State, req: &Incoming) -> Reply {
             "invalid_request",
             "Missing required parameter: refresh_token",
         ),
-        Some(t) if t.starts_with("invalid") => {
+        Some(t) if t.starts_with("invalid") || is_revoked(state, t) => {
             oauth_error(400, "invalid_grant", "Token has been expired or revoked.")
         }
         Some(_) => Reply::ok(json!({
-            "access_token": format!("ya29.mock-{}", fresh_id(40)),
+            "access_token": issue(state, format!("ya29.mock-{}", fresh_id(40))),
             "expires_in": 3599,
             "token_type": "Bearer",
             "scope": "https://www.googleapis.com/auth/adwords",
@@ -167,13 +167,40 @@ fn redeem_code(
         return oauth_error(400, "redirect_uri_mismatch", "Bad Request");
     }
     let mut answer = json!({
-        "access_token": format!("ya29.mock-{}", fresh_id(40)),
+        "access_token": issue(state, format!("ya29.mock-{}", fresh_id(40))),
         "expires_in": 3599,
         "token_type": "Bearer",
         "scope": issued.scope,
     });
     if issued.offline {
-        answer["refresh_token"] = json!(format!("1//mock-{}", fresh_id(60)));
+        answer["refresh_token"] = json!(issue(state, format!("1//mock-{}", fresh_id(60))));
     }
     Reply::ok(answer)
+}
+
+/// Remember a token `/token` hands out, so a revocation can reach it.
+fn issue(state: &State, token: String) -> String {
+    state.lock().google_tokens_issued.push(token.clone());
+    token
+}
+
+/// Whether the account owner revoked `token` (`POST /_mock/google/revoke`).
+pub(crate) fn is_revoked(state: &State, token: &str) -> bool {
+    state.lock().google_tokens_revoked.contains(token)
+}
+
+/// `POST /_mock/google/revoke`: every Google token issued so far stops working (the trainer
+/// removed the app's access in their Google account); tokens issued afterwards work. Answers
+/// how many were revoked.
+pub(crate) fn revoke_all(state: &State) -> Reply {
+    Reply::ok(json!({ "revoked": revoke(state) }))
+}
+
+/// Revoke every Google token issued so far; how many.
+pub(crate) fn revoke(state: &State) -> u64 {
+    let mut inner = state.lock();
+    let issued = std::mem::take(&mut inner.google_tokens_issued);
+    let n = issued.len() as u64;
+    inner.google_tokens_revoked.extend(issued);
+    n
 }

@@ -238,6 +238,7 @@ fn control(state: &State, req: &Incoming) -> Reply {
             Err(e) => bad_request(format!("invalid fault: {e}")),
         },
         ("POST" | "DELETE", "dns") => crate::doh::control(&state.dns, req),
+        ("POST", "google/revoke") => crate::oauth::revoke_all(state),
         ("DELETE", "faults") => {
             state.clear_faults();
             Reply::new(204, Value::Null)

@@ -237,6 +237,11 @@ pub(crate) struct Inner {
     pub datamanager: crate::datamanager::DmState,
     /// Authorization codes the consent screen issued and `/token` has not redeemed yet.
     pub oauth_codes: BTreeMap<String, crate::oauth::IssuedCode>,
+    /// Google tokens `/token` issued (access and refresh), and those the account owner revoked
+    /// (`POST /_mock/google/revoke`): a revoked refresh token answers `invalid_grant`, a
+    /// revoked access token 401, as when a trainer removes the app's access at Google.
+    pub google_tokens_issued: Vec<String>,
+    pub google_tokens_revoked: HashSet<String>,
 }
 
 /// The shared state behind one mock server.

@@ -7,10 +7,10 @@ import { toApiError } from '../api/client';
 import { api } from '../api/endpoints';
 import type { TrackingConfig } from '../api/types';
 import { useAlerts } from '../hooks/useConfigDetails';
-import { usePixelConfigurations } from '../hooks/usePixelConfigurations';
+import { replaceIn, usePixelConfigurations } from '../hooks/usePixelConfigurations';
 import { S } from '../strings';
 import { AddPixelModal } from './AddPixelModal/AddPixelModal';
-import { AlertsBanner } from './AlertsBanner';
+import { AlertsBanner, currentAlerts } from './AlertsBanner';
 import { DedupGuide } from './DedupGuide';
 import { KpiPanel } from './KpiPanel';
 import { LogsDialog } from './LogsDialog';
@@ -42,7 +42,12 @@ export function PixelManagerDashboard() {
     setReconnect({ kind: 'sending', text: S.google.reconnecting });
     api
       .updateConfig(http, id, { googleConnection: google.connection })
-      .then(() => setReconnect({ kind: 'ok', text: S.google.reconnected }))
+      .then((updated) => {
+        // The answer is the config as it now is: show it at once, whatever a list fetch
+        // started before the PATCH brings back.
+        if (updated && typeof updated === 'object' && 'id' in updated) replaceIn(qc, updated);
+        setReconnect({ kind: 'ok', text: S.google.reconnected });
+      })
       .catch((e: unknown) => {
         const err = toApiError(e);
         if (err.status === 401) return; // the page switches to "sesión caducada"
@@ -131,7 +136,7 @@ export function PixelManagerDashboard() {
 
       {configs.length > 0 && (
         <>
-          <AlertsBanner />
+          <AlertsBanner configs={configs} />
           <KpiPanel fallbackActive={configs.filter((c) => c.isActive).length} />
           <section aria-labelledby="configs-heading">
             <h2 id="configs-heading">{S.app.configsHeading}</h2>
@@ -147,7 +152,7 @@ export function PixelManagerDashboard() {
                     onViewLogs={setLogsFor}
                     onSendTest={sendTest}
                     onDelete={deletePixel}
-                    alerts={(openAlerts ?? []).filter((a) => a.configId === config.id)}
+                    alerts={currentAlerts(openAlerts ?? [], configs).filter((a) => a.configId === config.id)}
                   />
                 </li>
               ))}

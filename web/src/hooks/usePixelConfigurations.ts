@@ -10,7 +10,8 @@ export const STATS_KEY = ['tracking-stats'] as const;
 
 type Switches = Pick<TrackingConfig, 'isActive'> | Pick<TrackingConfig, 'browserPixel'>;
 
-function replaceIn(qc: QueryClient, updated: TrackingConfig) {
+/** Puts a config as the API answered it into the cached list (before any refetch). */
+export function replaceIn(qc: QueryClient, updated: TrackingConfig) {
   qc.setQueryData<TrackingConfig[]>(CONFIGS_KEY, (old) => {
     if (!old) return [updated];
     return old.some((c) => c.id === updated.id) ? old.map((c) => (c.id === updated.id ? updated : c)) : [...old, updated];

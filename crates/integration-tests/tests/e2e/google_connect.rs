@@ -443,6 +443,46 @@ async fn a_revoked_google_grant_is_renewed_by_reconnecting_the_config() {
         let (app, path) = (&app, &path);
         async move { app.client.patch(path, &app.token("acme"), body).await }
     };
+    let tick = async || {
+        let admin = integration_tests::token_for("x", "system_admin", 3600);
+        let r = app
+            .client
+            .post("/api/v1/marketing/dispatcher/tick", &admin, json!({}))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+    };
+    let health = async || {
+        let r = app.client.get(CONFIGS, &app.token("acme")).await;
+        r.json()[0]["health"]["status"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    };
+    // What Google accepted for the purchase's conversion action.
+    let ingested = || {
+        app.mock
+            .received()
+            .count(Platform::Google, "1234567890", "987654321")
+    };
+
+    // The trainer removes the app's access at Google; the next payment finds it refused.
+    assert!(
+        app.mock.revoke_google_tokens() >= 2,
+        "access and refresh tokens"
+    );
+    let payment = json!([{"eventId": "pay-r1", "event": "PURCHASE", "tenantId": "acme",
+        "value": 30.0, "currency": "EUR", "orderId": "R-1",
+        "customer": {"email": "r1@example.com", "gclid": "Cj0KCQiA_reconnect_1"}}]);
+    integration_tests::post_signed_events(&app.client, serde_json::to_vec(&payment).unwrap()).await;
+    for _ in 0..50 {
+        tick().await;
+        if health().await == "credentials_invalid" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(health().await, "credentials_invalid");
+    assert_eq!(ingested(), 0, "nothing counted with a revoked grant");
 
     // The spent connection cannot be used again, nor another tenant's, nor with a token too.
     let r = patch(json!({ "googleConnection": first })).await;
@@ -492,6 +532,21 @@ async fn a_revoked_google_grant_is_renewed_by_reconnecting_the_config() {
     let r = patch(json!({ "googleConnection": second })).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(!r.text().contains("1//mock-"));
+    assert_eq!(r.json()["health"]["status"], "ok", "{}", r.text());
+    // The payment held while the grant was refused now reaches Google, once.
+    for _ in 0..50 {
+        if ingested() >= 1 {
+            break;
+        }
+        tick().await;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(ingested(), 1, "the held payment, once");
+    assert_eq!(
+        health().await,
+        "ok",
+        "the new grant works for deliveries too"
+    );
     assert_eq!(
         pending_connections(&app),
         2,
