@@ -230,6 +230,14 @@ pub async fn patch(ctx: &Ctx, raw_id: &str, req: Request) -> Result<Resp, ApiErr
             pixel_core::queue::release_config(&stores, &id)
                 .await
                 .map_err(ApiError::internal)?;
+            // A token that works ends a `credentials_refused` alert now, not at the next
+            // scheduled evaluation. The config is written either way: a failure here only
+            // leaves the alert to that evaluation.
+            if let Err(e) =
+                pixel_core::alerts::check::recheck_now(&stores, &ctx.tenant, ctx.now_ms).await
+            {
+                eprintln!("alerts of {}: {e}", ctx.tenant);
+            }
         }
         if pixel_core::queue::has_pending_work(&stores, ctx.now_ms, 60_000)
             .await

@@ -226,7 +226,8 @@ pub fn signature(body: &[u8]) -> String {
     signature_at(body, now_secs(), INGEST_SECRET)
 }
 
-/// `POST /api/v1/events` with `body` signed as TrainerERP signs it; panics unless accepted.
+/// `POST /api/v1/events` with `body` signed as TrainerERP signs it; panics unless every event
+/// was accepted (202).
 pub async fn post_signed_events(client: &Client, body: Vec<u8>) -> Answer {
     let sig = signature(&body);
     let a = client
@@ -240,8 +241,9 @@ pub async fn post_signed_events(client: &Client, body: Vec<u8>) -> Answer {
             body,
         )
         .await;
-    assert!(
-        a.status.is_success(),
+    assert_eq!(
+        a.status,
+        http::StatusCode::ACCEPTED,
         "ingest answered {}: {}",
         a.status,
         a.text()

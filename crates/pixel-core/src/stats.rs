@@ -178,8 +178,7 @@ pub async fn record_purchases_received<S: KvStore>(
     now_ms: i64,
     n: u32,
 ) -> Result<(), KvError> {
-    let key = schema::stats_key(tenant, StatsScope::Tenant, utc_day(now_ms), "pr_recv");
-    stats.increment(&key, i64::from(n)).await.map(|_| ())
+    add_tenant_day(stats, tenant, now_ms, "pr_recv", n).await
 }
 
 /// Count events not sent for want of consent on site `host`.
@@ -190,13 +189,7 @@ pub async fn record_consent_skipped<S: KvStore>(
     now_ms: i64,
     n: u32,
 ) -> Result<(), KvError> {
-    let key = schema::stats_key(
-        tenant,
-        StatsScope::Tenant,
-        utc_day(now_ms),
-        &format!("consent/{host}"),
-    );
-    stats.increment(&key, i64::from(n)).await.map(|_| ())
+    add_tenant_day(stats, tenant, now_ms, &format!("consent/{host}"), n).await
 }
 
 /// Count events the edge did not produce because the request was junk (`reason` one of
@@ -208,12 +201,18 @@ pub async fn record_filtered<S: KvStore>(
     now_ms: i64,
     n: u32,
 ) -> Result<(), KvError> {
-    let key = schema::stats_key(
-        tenant,
-        StatsScope::Tenant,
-        utc_day(now_ms),
-        &format!("filtered/{reason}"),
-    );
+    add_tenant_day(stats, tenant, now_ms, &format!("filtered/{reason}"), n).await
+}
+
+/// Add `n` to the tenant's counter `name` for the UTC day of `now_ms` (one `increment`).
+async fn add_tenant_day<S: KvStore>(
+    stats: &S,
+    tenant: &TenantId,
+    now_ms: i64,
+    name: &str,
+    n: u32,
+) -> Result<(), KvError> {
+    let key = schema::stats_key(tenant, StatsScope::Tenant, utc_day(now_ms), name);
     stats.increment(&key, i64::from(n)).await.map(|_| ())
 }
 

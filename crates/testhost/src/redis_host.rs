@@ -75,6 +75,18 @@ fn args(cmd: &str, rest: impl IntoIterator<Item = Vec<u8>>) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// `SADD`/`SREM key value...` on the guest's connection: the raw reply.
+async fn set_members<T>(
+    accessor: &Accessor<T, SpinRedis>,
+    c: &Resource<RedisConn>,
+    cmd: &str,
+    key: String,
+    values: Vec<String>,
+) -> Result<Reply, Error> {
+    let rest = std::iter::once(key.into_bytes()).chain(values.into_iter().map(String::into_bytes));
+    run(conn(accessor, c)?, args(cmd, rest)).await
+}
+
 impl<T> redis::HostConnectionWithStore<T> for SpinRedis {
     async fn open(
         accessor: &Accessor<T, Self>,
@@ -175,9 +187,7 @@ impl<T> redis::HostConnectionWithStore<T> for SpinRedis {
         key: String,
         values: Vec<String>,
     ) -> Result<u32, Error> {
-        let rest =
-            std::iter::once(key.into_bytes()).chain(values.into_iter().map(String::into_bytes));
-        let n = run(conn(accessor, &c)?, args("SADD", rest))
+        let n = set_members(accessor, &c, "SADD", key, values)
             .await?
             .into_int()
             .map_err(|_| Error::TypeError)?;
@@ -207,9 +217,7 @@ impl<T> redis::HostConnectionWithStore<T> for SpinRedis {
         key: String,
         values: Vec<String>,
     ) -> Result<u32, Error> {
-        let rest =
-            std::iter::once(key.into_bytes()).chain(values.into_iter().map(String::into_bytes));
-        let n = run(conn(accessor, &c)?, args("SREM", rest))
+        let n = set_members(accessor, &c, "SREM", key, values)
             .await?
             .into_int()
             .map_err(other)?;

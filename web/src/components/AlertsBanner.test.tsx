@@ -1,6 +1,6 @@
 import { render, screen, waitFor } from '@testing-library/react';
 import { S } from '../strings';
-import { metaConfig, setup } from '../test/utils';
+import { setup } from '../test/utils';
 import { AlertBadge, AlertsBanner } from './AlertsBanner';
 
 const REVOKED = { id: 'credentials_refused:c1', kind: 'credentials_refused', configId: 'c1', platform: 'Meta', since: 1 };
@@ -29,20 +29,6 @@ describe('AlertsBanner', () => {
     expect(banner).toHaveTextContent('menos del 90 %');
     expect(banner).toHaveTextContent(S.alerts.kind.site_silent('www.example.com'));
     expect(banner).toHaveTextContent('www.example.com no ha enviado ningún evento en las últimas 6 horas');
-  });
-
-  it('drops a refused token the trainer has just replaced, until the server re-evaluates', async () => {
-    const h = setup();
-    h.mock.onGet('/alerts').reply(200, { alerts: [REVOKED, LOW] });
-    const fixed = metaConfig({ id: 'c1', health: { status: 'ok', lastError: null } });
-    h.render(<AlertsBanner configs={[fixed]} />);
-    const banner = await screen.findByRole('alert');
-    expect(banner).toHaveTextContent(S.alerts.banner(1));
-    expect(banner).not.toHaveTextContent(S.alerts.kind.credentials_refused('Meta'));
-    // Still refused: still shown.
-    const still = metaConfig({ id: 'c1', health: { status: 'credentials_invalid', lastError: 'x' } });
-    h.render(<AlertsBanner configs={[still]} />);
-    expect(await screen.findByText(S.alerts.kind.credentials_refused('Meta'))).toBeInTheDocument();
   });
 
   it('shows nothing while there is no alert', async () => {

@@ -1,8 +1,7 @@
 // The open alerts above everything else, each in the trainer's words; and the per-card badge.
-import type { Alert, TrackingConfig } from '../api/types';
+import type { Alert } from '../api/types';
 import { useAlerts } from '../hooks/useConfigDetails';
 import { S } from '../strings';
-import { healthOf } from './health';
 
 const A = S.alerts;
 
@@ -16,22 +15,9 @@ export function alertText(a: Alert): string {
   return A.unknown(platform || a.host || '');
 }
 
-/**
- * The alerts still true of `configs` as the page knows them: the server re-evaluates alerts at
- * most once a minute, so a refused token the trainer has just replaced (the card already says
- * "Credenciales correctas") is not shown as a problem meanwhile.
- */
-export function currentAlerts(alerts: Alert[], configs: TrackingConfig[]): Alert[] {
-  return alerts.filter((a) => {
-    if (a.kind !== 'credentials_refused') return true;
-    const config = configs.find((c) => c.id === a.configId);
-    return !config || healthOf(config).status === 'credentials_invalid';
-  });
-}
-
-export function AlertsBanner({ configs = [] }: { configs?: TrackingConfig[] }) {
+export function AlertsBanner() {
   const { data } = useAlerts();
-  const open = currentAlerts(data ?? [], configs);
+  const open = data ?? [];
   if (open.length === 0) return null;
   return (
     <section role="alert" className="alerts-banner" aria-label={A.banner(open.length)}>

@@ -7,10 +7,10 @@ import { toApiError } from '../api/client';
 import { api } from '../api/endpoints';
 import type { TrackingConfig } from '../api/types';
 import { useAlerts } from '../hooks/useConfigDetails';
-import { replaceIn, usePixelConfigurations } from '../hooks/usePixelConfigurations';
+import { ALERTS_KEY, replaceIn, usePixelConfigurations } from '../hooks/usePixelConfigurations';
 import { S } from '../strings';
 import { AddPixelModal } from './AddPixelModal/AddPixelModal';
-import { AlertsBanner, currentAlerts } from './AlertsBanner';
+import { AlertsBanner } from './AlertsBanner';
 import { DedupGuide } from './DedupGuide';
 import { KpiPanel } from './KpiPanel';
 import { LogsDialog } from './LogsDialog';
@@ -55,7 +55,7 @@ export function PixelManagerDashboard() {
       })
       .finally(() => {
         void qc.invalidateQueries({ queryKey: ['tracking-configs'] });
-        void qc.invalidateQueries({ queryKey: ['alerts'] });
+        void qc.invalidateQueries({ queryKey: ALERTS_KEY });
       });
   }, [google, http, qc]);
   const reconnectGoogle = async (config: TrackingConfig) => {
@@ -136,7 +136,7 @@ export function PixelManagerDashboard() {
 
       {configs.length > 0 && (
         <>
-          <AlertsBanner configs={configs} />
+          <AlertsBanner />
           <KpiPanel fallbackActive={configs.filter((c) => c.isActive).length} />
           <section aria-labelledby="configs-heading">
             <h2 id="configs-heading">{S.app.configsHeading}</h2>
@@ -152,7 +152,7 @@ export function PixelManagerDashboard() {
                     onViewLogs={setLogsFor}
                     onSendTest={sendTest}
                     onDelete={deletePixel}
-                    alerts={currentAlerts(openAlerts ?? [], configs).filter((a) => a.configId === config.id)}
+                    alerts={(openAlerts ?? []).filter((a) => a.configId === config.id)}
                   />
                 </li>
               ))}

@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useApi } from '../api/ApiContext';
 import { api } from '../api/endpoints';
-import { STATS_KEY } from './usePixelConfigurations';
+import { ALERTS_KEY, STATS_KEY } from './usePixelConfigurations';
 
 export function useLogs(configId: string, limit = 50) {
   const http = useApi();
@@ -45,5 +45,5 @@ export function useTrackingStats(days = 7, configId?: string) {
 /** The open alerts, refreshed every minute: they clear by themselves when their cause does. */
 export function useAlerts() {
   const http = useApi();
-  return useQuery({ queryKey: ['alerts'], queryFn: () => api.alerts(http), refetchInterval: 60_000 });
+  return useQuery({ queryKey: ALERTS_KEY, queryFn: () => api.alerts(http), refetchInterval: 60_000 });
 }

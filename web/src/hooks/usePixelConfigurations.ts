@@ -7,6 +7,7 @@ import type { CreateConfigBody, TrackingConfig, UpdateConfigBody } from '../api/
 
 export const CONFIGS_KEY = ['tracking-configs'] as const;
 export const STATS_KEY = ['tracking-stats'] as const;
+export const ALERTS_KEY = ['alerts'] as const;
 
 type Switches = Pick<TrackingConfig, 'isActive'> | Pick<TrackingConfig, 'browserPixel'>;
 
@@ -26,6 +27,8 @@ export function usePixelConfigurations() {
   const invalidate = () => {
     void qc.invalidateQueries({ queryKey: CONFIGS_KEY });
     void qc.invalidateQueries({ queryKey: STATS_KEY });
+    // A new token re-evaluates the tenant's alerts on the server (a refused one clears).
+    void qc.invalidateQueries({ queryKey: ALERTS_KEY });
   };
 
   const query = useQuery({ queryKey: CONFIGS_KEY, queryFn: () => api.listConfigs(http) });

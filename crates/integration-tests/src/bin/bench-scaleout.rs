@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use integration_tests::cluster::{Cluster, seed};
-use integration_tests::{CONFIGS, Client, now_secs, signature, token_for};
+use integration_tests::{CONFIGS, Client, now_secs, token_for};
 use mock_platforms::Platform;
 use serde_json::{Value, json};
 
@@ -30,15 +30,7 @@ fn purchase(id: &str) -> Value {
 
 async fn post(client: &Client, events: &[Value]) {
     let body = serde_json::to_vec(events).expect("json");
-    let sig = signature(&body);
-    let headers = [
-        ("content-type", "application/json"),
-        ("x-signature", sig.as_str()),
-    ];
-    let r = client
-        .send(http::Method::POST, "/api/v1/events", &headers, body)
-        .await;
-    assert_eq!(r.status, 202, "{}", r.text());
+    integration_tests::post_signed_events(client, body).await;
 }
 
 async fn create(c: &Cluster, pixel: &str) -> String {

@@ -483,6 +483,23 @@ async fn a_revoked_google_grant_is_renewed_by_reconnecting_the_config() {
     }
     assert_eq!(health().await, "credentials_invalid");
     assert_eq!(ingested(), 0, "nothing counted with a revoked grant");
+    let refused_alerts = async || {
+        let r = app
+            .client
+            .get("/api/v1/marketing/alerts", &app.token("acme"))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()["alerts"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter(|a| a["kind"] == "credentials_refused" && a["configId"] == id.as_str())
+            .count()
+    };
+    // A tick always evaluates the alerts: the refusal is one.
+    tick().await;
+    assert_eq!(refused_alerts().await, 1);
 
     // The spent connection cannot be used again, nor another tenant's, nor with a token too.
     let r = patch(json!({ "googleConnection": first })).await;
@@ -533,6 +550,8 @@ async fn a_revoked_google_grant_is_renewed_by_reconnecting_the_config() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(!r.text().contains("1//mock-"));
     assert_eq!(r.json()["health"]["status"], "ok", "{}", r.text());
+    // The alert ends with the PATCH itself, not at the next scheduled evaluation.
+    assert_eq!(refused_alerts().await, 0);
     // The payment held while the grant was refused now reaches Google, once.
     for _ in 0..50 {
         if ingested() >= 1 {

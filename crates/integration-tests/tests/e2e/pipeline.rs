@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use integration_tests::{App, CONFIGS, now_secs, signature, token_for};
+use integration_tests::{App, CONFIGS, now_secs, token_for};
 use mock_platforms::{Fault, Platform};
 use serde_json::{Value, json};
 
@@ -50,16 +50,7 @@ impl Pipeline for App {
     async fn post_events(&self, events: &[Value]) {
         for chunk in events.chunks(500) {
             let body = serde_json::to_vec(chunk).expect("json");
-            let sig = signature(&body);
-            let headers = [
-                ("content-type", "application/json"),
-                ("x-signature", sig.as_str()),
-            ];
-            let r = self
-                .client
-                .send(http::Method::POST, "/api/v1/events", &headers, body)
-                .await;
-            assert_eq!(r.status, 202, "{}", r.text());
+            integration_tests::post_signed_events(&self.client, body).await;
         }
     }
 

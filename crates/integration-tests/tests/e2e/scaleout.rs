@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use integration_tests::cluster::Cluster;
-use integration_tests::{CONFIGS, Client, signature, token_for};
+use integration_tests::{CONFIGS, Client, token_for};
 use mock_platforms::Platform;
 use serde_json::{Value, json};
 
@@ -34,15 +34,7 @@ fn purchase(tenant: &str, id: &str) -> Value {
 async fn post_events(client: &Client, events: &[Value]) {
     for chunk in events.chunks(500) {
         let body = serde_json::to_vec(chunk).expect("json");
-        let sig = signature(&body);
-        let headers = [
-            ("content-type", "application/json"),
-            ("x-signature", sig.as_str()),
-        ];
-        let r = client
-            .send(http::Method::POST, "/api/v1/events", &headers, body)
-            .await;
-        assert_eq!(r.status, 202, "{}", r.text());
+        integration_tests::post_signed_events(client, body).await;
     }
 }
 

@@ -169,6 +169,25 @@ pub async fn step<S: KvStore>(
     Ok(report)
 }
 
+/// Evaluate `tenant` now, outside the worker's schedule: what a change that may end an alert
+/// calls (a PATCH that brings working credentials), so the API and the webhook say so at once
+/// instead of at the next scheduled step. A change makes the alert step due now, so the
+/// worker the caller wakes sends its webhook. Returns how many alerts changed.
+pub async fn recheck_now<S: KvStore>(
+    stores: &Stores<S>,
+    tenant: &TenantId,
+    now_ms: i64,
+) -> Result<usize, KvError> {
+    let changes = check_tenant(stores, tenant, now_ms, true).await?;
+    if !changes.is_empty() {
+        stores
+            .queue
+            .set(schema::ALERT_DUE_KEY, now_ms.to_string().as_bytes())
+            .await?;
+    }
+    Ok(changes.len())
+}
+
 /// When the next alert step is due (`None` before the first one).
 pub async fn due_at<S: KvStore>(queue: &S) -> Result<Option<i64>, KvError> {
     Ok(queue
